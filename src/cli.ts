@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { OmniBenchError, ExitCode, errorMessage } from './errors.js';
+import { VERSION } from './paths.js';
+import { COMMANDS } from './commands/index.js';
+
+/** Builds the commander program with every registered command. */
+export function buildProgram(): Command {
+  const program = new Command('omni-bench')
+    .description('Benchmark and profile on-device omni-modal LLM inference (video + audio + text) on ONNX Runtime')
+    .version(VERSION, '-V, --version')
+    .option('--verbose', 'print stack traces with errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  // Subcommands throw CommanderError instead of exiting, like the root.
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (as process.argv) and resolves to the exit code. Errors are printed
+ * here, in one place, as one line; stack traces only with --verbose.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with a CommanderError whose exitCode is 0.
+      if (error.exitCode === 0) return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (error instanceof OmniBenchError) {
+      process.stderr.write(`omni-bench: ${error.message}\n`);
+      if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`omni-bench: internal error: ${errorMessage(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    else process.stderr.write('(run with --verbose for the stack trace)\n');
+    return ExitCode.Failures;
+  }
+}
