@@ -22,6 +22,13 @@ export function buildProgram(): Command {
  * here, in one place, as one line; stack traces only with --verbose.
  */
 export async function main(argv: string[]): Promise<number> {
+  // `omni-bench ... | head` closes the pipe early: that is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.Ok);
+      throw error;
+    });
+  }
   const program = buildProgram();
   const verbose = argv.includes('--verbose');
   try {
