@@ -2,6 +2,7 @@
  * Public contract of the model runtime (src/model/). The implementation lives in
  * omni-model.ts; specs, runner and middleware depend only on these types.
  */
+import type { Tensor } from 'onnxruntime-node';
 import type { StageRunner } from '../stages.js';
 
 /** Log-mel features as src/media/ produces them: [melBins, frames] row-major. */
@@ -59,7 +60,7 @@ export interface TokenCounts {
 }
 
 /** Options of a greedy generation. */
-export interface GenerateOptions {
+export interface GenerateOptions extends ConversationOptions {
   /** Tokens to generate at most. Default 16. */
   maxNewTokens?: number;
   /** Token ids that stop generation. Default: the config's eos ids. */
@@ -80,4 +81,89 @@ export interface GenerateResult {
   promptTokens: TokenCounts;
   /** Why generation stopped. */
   stopReason: 'eos' | 'max_new_tokens';
+  /** The decoder state after this turn, when `keepState` was set. */
+  state?: DecoderState;
+}
+
+/** Options of `OmniModel.load`. */
+export interface OmniModelLoadOptions {
+  /** ONNX Runtime execution provider (`cpu`, `cuda`, `webgpu`, ...). Default `cpu`. */
+  executionProvider?: string;
+  /** Intra-op threads per session; undefined lets ONNX Runtime decide. */
+  intraOpThreads?: number;
+  /** Inter-op threads per session; undefined lets ONNX Runtime decide. */
+  interOpThreads?: number;
+  /** ONNX Runtime graph optimization level. Default `all`. */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Per-op profiling: each session writes `<prefix>_<component>_<timestamp>.json` when the
+   * model is released. Off when absent.
+   */
+  profileFilePrefix?: string;
+}
+
+/** Options of `OmniModel.buildPrompt`. */
+export interface PromptOptions {
+  /** Add the default system prompt when the messages start without one. Default true (false when continuing). */
+  defaultSystemPrompt?: boolean;
+  /** End with `<|im_start|>assistant\n`. Default true. */
+  addGenerationPrompt?: boolean;
+  /** Continue a conversation whose earlier turns are already in a KV cache (see {@link DecoderState}). */
+  history?: DecoderState;
+}
+
+/** A tokenized prompt with its TMRoPE positions, ready for embed and prefill. */
+export interface BuiltPrompt {
+  /** Token ids, placeholders expanded. */
+  ids: number[];
+  /** Row-major [3, S] TMRoPE positions (rows t, h, w). */
+  positionIds: Int32Array;
+  /** max position + 1 - (cached + S): a decode step's position is its cache index + ropeDelta. */
+  ropeDelta: number;
+  /** Position the token after this prompt gets (max position + 1). */
+  nextPosition: number;
+  counts: TokenCounts;
+  /** Image and video features concatenated in prompt order, row-major [rows, hidden]. */
+  imageFeatures: Float32Array;
+  /** Audio features (audio parts and the audio of videos) concatenated in prompt order. */
+  audioFeatures: Float32Array;
+}
+
+/** One layer's KV cache tensors, as the decoder returned them: f32 [1, kv_heads, length, head_size]. */
+export interface KvLayer {
+  key: Tensor;
+  value: Tensor;
+}
+
+/** The decoder's KV cache after some tokens. */
+export interface KvCache {
+  /** Cached tokens. */
+  length: number;
+  layers: KvLayer[];
+}
+
+/** What one decoder run (prefill or decode step) returns. */
+export interface DecoderOutput {
+  /** Logits of the last position, [vocab]. */
+  logits: Float32Array;
+  /** The KV cache including this run's tokens. */
+  past: KvCache;
+}
+
+/**
+ * A conversation's decoder state between turns: its KV cache, the position the next token
+ * gets, and generated ids not yet fed through the decoder (the last one).
+ */
+export interface DecoderState {
+  past: KvCache;
+  nextPosition: number;
+  pendingIds: number[];
+}
+
+/** Extra options of a generation that continues a conversation (multi-turn with a KV cache). */
+export interface ConversationOptions {
+  /** The state a previous `generate(..., { keepState: true })` returned; `messages` then hold only the new turn(s). */
+  history?: DecoderState;
+  /** Return the decoder state in `GenerateResult.state`, to continue the conversation. Default false. */
+  keepState?: boolean;
 }

@@ -1,0 +1,203 @@
+/**
+ * `model bench`: each component on the reference request (flops.ts referenceRequest: 10 s of
+ * audio, 20 frames of 392x280, the prompt they imply), plus prefill at 1,000 and 2,000 tokens
+ * and decode at a 2,000-token context, with warmup and repeats. Records hold raw samples;
+ * medians, GFLOP/s and % of the calibrated MatMul peak are derived when reported.
+ */
+import type { Tensor } from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
+import { decoderFlops, referenceRequest, speechFlops, visionFlops } from './flops.js';
+import type { ComponentName } from './genai-config.js';
+import { calibrateMatMul, type MatMulCalibration } from './calibrate.js';
+import { OmniModel } from './omni-model.js';
+import type { KvCache, Message } from './types.js';
+
+/** Options of {@link benchModel}. */
+export interface ModelBenchOptions {
+  /** Intra-op threads for the sessions and the calibration. Default: ONNX Runtime's choice. */
+  threads?: number;
+  /** Unrecorded runs per row. Default 1. */
+  warmup?: number;
+  /** Recorded runs per row. Default 5. */
+  repeats?: number;
+  /** Execution provider. Default `cpu`. */
+  executionProvider?: string;
+  /** Progress lines (stderr in the CLI). */
+  onProgress?: (message: string) => void;
+}
+
+/** One measured row: raw samples and the FLOPs of one run. */
+export interface BenchRow {
+  /** Stable id: speech, vision, embedding, prefill_reference, prefill_1000, prefill_2000, decode_2000. */
+  id: string;
+  component: ComponentName;
+  /** What was run, for the table. */
+  input: string;
+  /** FLOPs of one run (flops.ts); null for the embedding (a gather). */
+  flops: number | null;
+  /** Wall time of each recorded run, ms. */
+  samplesMs: number[];
+}
+
+/** Everything `model bench` measured. */
+export interface ModelBenchResult {
+  dir: string;
+  threads: number | null;
+  executionProvider: string;
+  warmup: number;
+  repeats: number;
+  loadMs: number;
+  /** Tokens of the reference prompt as the chat template builds it. */
+  referencePromptTokens: number;
+  calibration: MatMulCalibration;
+  rows: BenchRow[];
+}
+
+/** A row with its derived figures. */
+export interface BenchSummaryRow extends BenchRow {
+  medianMs: number;
+  minMs: number;
+  gflopPerSecond: number | null;
+  /** Achieved GFLOP/s over the calibrated MatMul peak, %. */
+  percentOfPeak: number | null;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list');
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Derives median, GFLOP/s and % of peak per row. */
+export function summarizeBench(result: ModelBenchResult): BenchSummaryRow[] {
+  return result.rows.map((row) => {
+    const medianMs = median(row.samplesMs);
+    const gflopPerSecond = row.flops === null ? null : row.flops / (medianMs * 1e6);
+    return {
+      ...row,
+      medianMs,
+      minMs: Math.min(...row.samplesMs),
+      gflopPerSecond,
+      percentOfPeak: gflopPerSecond === null ? null : (100 * gflopPerSecond) / result.calibration.peakGflops,
+    };
+  });
+}
+
+/** Deterministic values in [-scale, scale) (a 32-bit LCG): benchmark inputs whose content does not matter. */
+export function pseudoRandom(n: number, scale = 1, seed = 1): Float32Array {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = (x / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/** Sequential text positions [3, S] from `start`. */
+function textPositions(length: number, start = 0): Int32Array {
+  const p = new Int32Array(3 * length);
+  for (let r = 0; r < 3; r++) for (let i = 0; i < length; i++) p[r * length + i] = start + i;
+  return p;
+}
+
+async function measure(warmup: number, repeats: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+/** Runs the benchmark on the model directory `dir`. */
+export async function benchModel(dir: string, options: ModelBenchOptions = {}): Promise<ModelBenchResult> {
+  const warmup = options.warmup ?? 1;
+  const repeats = options.repeats ?? 5;
+  if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`warmup must be an integer >= 0, got ${warmup}`);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be an integer >= 1, got ${repeats}`);
+  const ep = options.executionProvider ?? 'cpu';
+  const progress = options.onProgress ?? ((): void => {});
+  const model = await OmniModel.load(dir, {
+    executionProvider: ep,
+    ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
+  });
+  try {
+    const config = model.config;
+    const H = model.hiddenSize;
+    const ref = referenceRequest();
+    const grid = ref.visionGrid ?? [10, 20, 28];
+    const v = config.model.vision;
+    const patchDim = 3 * v.temporal_patch_size * v.patch_size * v.patch_size;
+    const rows: BenchRow[] = [];
+    const run = async (row: Omit<BenchRow, 'samplesMs'>, fn: () => Promise<unknown>): Promise<void> => {
+      progress(`${row.id}: ${row.input}`);
+      rows.push({ ...row, samplesMs: await measure(warmup, repeats, fn) });
+    };
+
+    const mel = { data: pseudoRandom(128 * ref.audioMelFrames, 1, 1), frames: ref.audioMelFrames, validFrames: ref.audioMelFrames };
+    const patches = { pixelValues: pseudoRandom(grid[0] * grid[1] * grid[2] * patchDim, 1.5, 2), gridThw: grid, secondsPerGrid: 1 };
+    await run({ id: 'speech', component: 'speech', input: `${ref.audioMelFrames / 100} s audio (${ref.audioMelFrames} mel frames)`, flops: speechFlops(config, ref.audioMelFrames) }, () =>
+      model.encodeAudio(mel),
+    );
+    await run({ id: 'vision', component: 'vision', input: `${grid[0] * 2} frames 392x280 (grid ${grid.join('x')})`, flops: visionFlops(config, grid) }, () =>
+      model.encodeVision(patches),
+    );
+
+    // The reference prompt: the video with its audio interleaved (use_audio_in_video) and a question.
+    const audio = await model.encodeAudio(mel);
+    const video = await model.encodeVision(patches);
+    const messages: Message[] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'video_with_audio', video, gridThw: grid, secondsPerGrid: 1, audio },
+          { type: 'text', text: 'What is happening in this video, and what is being said?' },
+        ],
+      },
+    ];
+    const prompt = model.buildPrompt(messages);
+    const S = prompt.ids.length;
+    await run({ id: 'embedding', component: 'embedding', input: `reference prompt (${S} tokens)`, flops: null }, () =>
+      model.embed(prompt.ids, prompt.imageFeatures, prompt.audioFeatures),
+    );
+    const embeds = await model.embed(prompt.ids, prompt.imageFeatures, prompt.audioFeatures);
+    await run({ id: 'prefill_reference', component: 'decoder', input: `prefill, reference prompt (${S} tokens)`, flops: decoderFlops(config, S, 0) }, () =>
+      model.prefill(embeds, prompt.positionIds),
+    );
+
+    let past2000: KvCache | undefined;
+    for (const tokens of [1000, 2000]) {
+      const random: Tensor = new ort.Tensor('float32', pseudoRandom(tokens * H, 0.05, 3), [1, tokens, H]);
+      const positions = textPositions(tokens);
+      await run({ id: `prefill_${tokens}`, component: 'decoder', input: `prefill, ${tokens} tokens (random embeds)`, flops: decoderFlops(config, tokens, 0) }, () =>
+        model.prefill(random, positions),
+      );
+      if (tokens === 2000) past2000 = (await model.prefill(random, positions)).past;
+    }
+    const past = past2000 as KvCache;
+    await run({ id: 'decode_2000', component: 'decoder', input: `decode 1 token at ${past.length} context (ms/token)`, flops: decoderFlops(config, 1, past.length) }, () =>
+      model.decodeStep(0, past, past.length),
+    );
+
+    progress(`calibrating fp32 MatMul 1024^3 (${options.threads ?? 'default'} threads)`);
+    const calibration = await calibrateMatMul({ executionProvider: ep, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+    return {
+      dir: model.dir,
+      threads: options.threads ?? null,
+      executionProvider: ep,
+      warmup,
+      repeats,
+      loadMs: model.loadMs,
+      referencePromptTokens: S,
+      calibration,
+      rows,
+    };
+  } finally {
+    await model.release();
+  }
+}

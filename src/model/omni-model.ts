@@ -1,0 +1,257 @@
+/**
+ * OmniModel: the runtime over a model directory (ONNX Runtime GenAI layout, DESIGN.md
+ * section 3). One InferenceSession per component; tensor names come from genai_config.json.
+ * Stage methods are what the pipeline and the middleware call; `generate` runs prompt ->
+ * embed -> prefill -> first token -> decode through the caller's StageRunner. No timing here.
+ */
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelError } from '../errors.js';
+import { runStage } from '../stages.js';
+import { COMPONENTS, layerName, readGenaiConfig, type ComponentName, type GenaiConfig } from './genai-config.js';
+import { greedyGenerate } from './generate.js';
+import { buildPrompt, QWEN_OMNI_TOKEN_IDS, type PromptContext } from './prompt.js';
+import { checkShape, openSessions, runSession, sessionOptionsFor } from './sessions.js';
+import { OmniTokenizer } from './tokenizer.js';
+import type {
+  BuiltPrompt,
+  DecoderOutput,
+  EncoderOutput,
+  GenerateOptions,
+  GenerateResult,
+  KvCache,
+  MelFeatures,
+  Message,
+  OmniModelLoadOptions,
+  PromptOptions,
+  VisionPatches,
+} from './types.js';
+
+function tensorF32(data: Float32Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+function tensorI64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i] as number);
+  return new ort.Tensor('int64', data, dims);
+}
+
+function output(component: ComponentName, result: ort.InferenceSession.ReturnType, name: string): ort.Tensor {
+  const t = result[name];
+  if (!t) throw new ModelError(`${component}: output '${name}' missing from the run's results`);
+  return t as ort.Tensor;
+}
+
+/** A loaded model: sessions, config and tokenizer of one model directory. */
+export class OmniModel {
+  private released = false;
+
+  private constructor(
+    /** The model directory (absolute). */
+    readonly dir: string,
+    /** genai_config.json. */
+    readonly config: GenaiConfig,
+    readonly tokenizer: OmniTokenizer,
+    private readonly sessions: Record<ComponentName, ort.InferenceSession>,
+    /** The options the model was loaded with. */
+    readonly loadOptions: Readonly<OmniModelLoadOptions>,
+    /** Wall time of load (config, tokenizer, four sessions), ms. */
+    readonly loadMs: number,
+  ) {}
+
+  /**
+   * Opens `dir`: reads genai_config.json, the tokenizer and one session per component.
+   * Throws ModelError naming the directory, file or execution provider that is wrong.
+   */
+  static async load(dir: string, options: OmniModelLoadOptions = {}): Promise<OmniModel> {
+    const started = performance.now();
+    const config = readGenaiConfig(dir);
+    const tokenizer = OmniTokenizer.load(dir);
+    const sessions = await openSessions(dir, config, options);
+    return new OmniModel(resolve(dir), config, tokenizer, sessions, { ...options }, performance.now() - started);
+  }
+
+  /** The session options of a component (profiling prefix included), as passed to ONNX Runtime. */
+  sessionOptions(component: ComponentName): ort.InferenceSession.SessionOptions {
+    return sessionOptionsFor(this.loadOptions, component);
+  }
+
+  /** The session of a component, for inspection (input metadata, profiling). */
+  session(component: ComponentName): ort.InferenceSession {
+    this.checkOpen();
+    return this.sessions[component];
+  }
+
+  /** Decoder hidden size (width of every feature row and embedding). */
+  get hiddenSize(): number {
+    return this.config.model.decoder.hidden_size;
+  }
+
+  /** Token ids that end a generation by default (config eos_token_id). */
+  get eosTokenIds(): number[] {
+    return [...this.config.model.eos_token_id];
+  }
+
+  /** Audio encoder on log-mel features; frames past `validFrames` are masked out. */
+  async encodeAudio(mel: MelFeatures): Promise<EncoderOutput> {
+    this.checkOpen();
+    const s = this.config.model.speech;
+    const bins = mel.melBins ?? 128;
+    checkShape(s.inputs.input_features, [1, s.num_mel_bins, 'T'], [1, bins, mel.data.length / bins]);
+    if (!Number.isInteger(mel.frames) || mel.data.length !== bins * mel.frames) {
+      throw new ModelError(`input '${s.inputs.input_features}': expected shape [1, ${bins}, ${mel.frames}] (${bins * mel.frames} values), given ${mel.data.length} values`);
+    }
+    if (!Number.isInteger(mel.validFrames) || mel.validFrames < 1 || mel.validFrames > mel.frames) {
+      throw new ModelError(`input '${s.inputs.feature_attention_mask}': validFrames must be in [1, ${mel.frames}], given ${mel.validFrames}`);
+    }
+    const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, mel.validFrames);
+    const result = await runSession('speech', this.sessions.speech, {
+      [s.inputs.input_features]: tensorF32(mel.data, [1, bins, mel.frames]),
+      [s.inputs.feature_attention_mask]: tensorI64(mask, [1, mel.frames]),
+    });
+    return this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
+  }
+
+  /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w]. */
+  async encodeVision(patches: VisionPatches): Promise<EncoderOutput> {
+    this.checkOpen();
+    const v = this.config.model.vision;
+    const patchDim = 3 * v.temporal_patch_size * v.patch_size * v.patch_size;
+    const [t, h, w] = patches.gridThw;
+    const n = t * h * w;
+    checkShape(v.inputs.pixel_values, [n, patchDim], [patches.pixelValues.length / patchDim, patchDim]);
+    if (h % v.spatial_merge_size || w % v.spatial_merge_size) {
+      throw new ModelError(`input '${v.inputs.image_grid_thw}': h and w must be multiples of ${v.spatial_merge_size}, given [${t}, ${h}, ${w}]`);
+    }
+    const result = await runSession('vision', this.sessions.vision, {
+      [v.inputs.pixel_values]: tensorF32(patches.pixelValues, [n, patchDim]),
+      [v.inputs.image_grid_thw]: tensorI64([t, h, w], [1, 3]),
+    });
+    return this.encoderOutput('vision', output('vision', result, v.outputs.image_features));
+  }
+
+  /** Chat template, tokenization, placeholder expansion and TMRoPE positions. */
+  buildPrompt(messages: readonly Message[], options: PromptOptions = {}): BuiltPrompt {
+    return buildPrompt(messages, this.promptContext(), options);
+  }
+
+  /** Token embeddings [1, S, H] with placeholder rows replaced by the features (row-major [rows, H]) in order. */
+  async embed(ids: readonly number[], imageFeatures: Float32Array = new Float32Array(0), audioFeatures: Float32Array = new Float32Array(0)): Promise<ort.Tensor> {
+    this.checkOpen();
+    const e = this.config.model.embedding;
+    const H = this.hiddenSize;
+    for (const [name, f] of [
+      [e.inputs.image_features, imageFeatures],
+      [e.inputs.audio_features, audioFeatures],
+    ] as const) {
+      if (f.length % H) throw new ModelError(`input '${name}': expected shape [rows, ${H}], given ${f.length} values (not a multiple of ${H})`);
+    }
+    if (ids.length === 0) throw new ModelError(`input '${e.inputs.input_ids}': expected shape [1, S] with S >= 1, given [1, 0]`);
+    const result = await runSession('embedding', this.sessions.embedding, {
+      [e.inputs.input_ids]: tensorI64(ids, [1, ids.length]),
+      [e.inputs.image_features]: tensorF32(imageFeatures, [imageFeatures.length / H, H]),
+      [e.inputs.audio_features]: tensorF32(audioFeatures, [audioFeatures.length / H, H]),
+    });
+    return output('embedding', result, e.outputs.inputs_embeds);
+  }
+
+  /** An empty KV cache (0 tokens). */
+  emptyCache(): KvCache {
+    const d = this.config.model.decoder;
+    const empty = (): ort.Tensor => tensorF32(new Float32Array(0), [1, d.num_key_value_heads, 0, d.head_size]);
+    return { length: 0, layers: Array.from({ length: d.num_hidden_layers }, () => ({ key: empty(), value: empty() })) };
+  }
+
+  /**
+   * Decoder on `embeds` [1, S, H] with positions row-major [3, S], on top of `past` (default:
+   * empty). Returns the last position's logits and the cache including these tokens.
+   */
+  async prefill(embeds: ort.Tensor, positions: ArrayLike<number>, past: KvCache = this.emptyCache()): Promise<DecoderOutput> {
+    this.checkOpen();
+    const d = this.config.model.decoder;
+    const S = embeds.dims[1] ?? 0;
+    checkShape(d.inputs.inputs_embeds, [1, 'S', d.hidden_size], embeds.dims);
+    checkShape(d.inputs.position_ids, [3, 1, S], [3, 1, positions.length / 3]);
+    if (past.layers.length !== d.num_hidden_layers) {
+      throw new ModelError(`input '${layerName(d.inputs.past_key_names, 0)}': the cache has ${past.layers.length} layers, the decoder ${d.num_hidden_layers}`);
+    }
+    const total = past.length + S;
+    const feeds: Record<string, ort.Tensor> = {
+      [d.inputs.inputs_embeds]: embeds,
+      [d.inputs.attention_mask]: tensorI64(new Array<number>(total).fill(1), [1, total]),
+      [d.inputs.position_ids]: tensorI64(positions, [3, 1, S]),
+    };
+    past.layers.forEach((layer, l) => {
+      const kv = [1, d.num_key_value_heads, past.length, d.head_size];
+      checkShape(layerName(d.inputs.past_key_names, l), kv, layer.key.dims);
+      checkShape(layerName(d.inputs.past_value_names, l), kv, layer.value.dims);
+      feeds[layerName(d.inputs.past_key_names, l)] = layer.key;
+      feeds[layerName(d.inputs.past_value_names, l)] = layer.value;
+    });
+    const result = await runSession('decoder', this.sessions.decoder, feeds);
+    const logits = output('decoder', result, d.outputs.logits);
+    // The reference model returns [1, 1, V]; a real export [1, S, V]: take the last row.
+    const V = logits.dims[logits.dims.length - 1] ?? 0;
+    const data = logits.data as Float32Array;
+    const layers = Array.from({ length: d.num_hidden_layers }, (_, l) => ({
+      key: output('decoder', result, layerName(d.outputs.present_key_names, l)),
+      value: output('decoder', result, layerName(d.outputs.present_value_names, l)),
+    }));
+    return { logits: data.slice(data.length - V), past: { length: total, layers } };
+  }
+
+  /** One decode step: embeds `tokenId` and runs the decoder at text position `position` (cache length + rope delta). */
+  async decodeStep(tokenId: number, past: KvCache, position: number): Promise<DecoderOutput> {
+    const embeds = await this.embed([tokenId]);
+    return this.prefill(embeds, [position, position, position], past);
+  }
+
+  /** Greedy generation (see GenerateOptions); every stage runs through `options.stage`. */
+  async generate(messages: readonly Message[], options: GenerateOptions = {}): Promise<GenerateResult> {
+    this.checkOpen();
+    return greedyGenerate(this, messages, { ...options, stage: options.stage ?? runStage });
+  }
+
+  /** Closes every session; with profiling on, each session writes its profile first. Idempotent. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    for (const component of COMPONENTS) {
+      const session = this.sessions[component];
+      if (this.loadOptions.profileFilePrefix !== undefined) session.endProfiling();
+      await session.release();
+    }
+  }
+
+  private promptContext(): PromptContext {
+    const c = this.config.model;
+    return {
+      tokenizer: this.tokenizer,
+      tokenIds: {
+        imStart: this.tokenizer.tokenId('<|im_start|>') ?? QWEN_OMNI_TOKEN_IDS.imStart,
+        imEnd: this.tokenizer.tokenId('<|im_end|>') ?? QWEN_OMNI_TOKEN_IDS.imEnd,
+        audio: c.audio_token_id,
+        audioStart: c.audio_start_token_id,
+        audioEnd: c.audio_end_token_id,
+        visionStart: c.vision_start_token_id,
+        visionEnd: c.vision_end_token_id,
+        image: c.image_token_id,
+        video: c.video_token_id,
+      },
+      rope: { spatialMergeSize: c.vision.spatial_merge_size, positionIdPerSeconds: c.position_id_per_seconds, secondsPerChunk: c.seconds_per_chunk },
+      hiddenSize: c.decoder.hidden_size,
+    };
+  }
+
+  private encoderOutput(component: ComponentName, t: ort.Tensor): EncoderOutput {
+    if (t.dims.length !== 2 || t.dims[1] !== this.hiddenSize) {
+      throw new ModelError(`${component}: output must be [tokens, ${this.hiddenSize}], got [${t.dims.join(', ')}]`);
+    }
+    return { features: t.data as Float32Array, tokens: t.dims[0] ?? 0, hiddenSize: this.hiddenSize };
+  }
+
+  private checkOpen(): void {
+    if (this.released) throw new TypeError(`OmniModel(${this.dir}) was released; load it again`);
+  }
+}
