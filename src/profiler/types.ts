@@ -16,6 +16,8 @@ export interface Span {
   /** Thread or worker label, one trace track each ('main', 'worker-1', ...). */
   track: string;
   info?: StageInfo;
+  /** True when the span's function threw (the span still ends; the error propagates). */
+  failed?: boolean;
 }
 
 /** Collects spans. `stage` is the StageRunner handed to the model and media pipeline. */
