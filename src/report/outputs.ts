@@ -1,0 +1,76 @@
+/**
+ * Writes every derived output of a results folder from its records (and, when present, the
+ * timeline of spans and memory samples): summary.csv, summary.json, summary.md, charts/*.png,
+ * trace.json. The runner calls it at the end (or on SIGINT); `omni-bench report DIR` calls it
+ * again without the model.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
+import type { GpuSample } from '../profiler/gpu-poller.js';
+import type { MemorySample, Span } from '../profiler/types.js';
+import { summaryCsv } from './csv.js';
+import { writeSummaryJson } from './json.js';
+import { writeSummaryMarkdown } from './markdown.js';
+import type { TrialRecord } from './record.js';
+import { summarize, type Summary } from './summary.js';
+import type { TextTable } from './format.js';
+import { writeCharts } from './charts.js';
+import { writeTrace } from './trace.js';
+
+/** Spans and memory samples of a run, as timeline.json stores them. */
+export interface Timeline {
+  spans: Span[];
+  memory: MemorySample[];
+  /** Optional GPU memory.used samples (nvidia-smi). */
+  gpu?: GpuSample[];
+}
+
+/** What writeOutputs wrote, and any writer that failed (the others still ran). */
+export interface OutputsResult {
+  summary: Summary;
+  written: string[];
+  failures: string[];
+}
+
+/** Writes every derived file of `dir`. A failing writer is reported by name; the others still run. */
+export async function writeOutputs(
+  dir: string,
+  input: {
+    spec: string;
+    records: readonly TrialRecord[];
+    complete: boolean;
+    timeline?: Timeline;
+    /** Calibrated MatMul peak (meta.json), for % of peak. */
+    peakGflops?: number;
+    /** The spec's own summary tables (Spec.summarize), appended to summary.md. */
+    extraTables?: (summary: Summary, records: readonly TrialRecord[]) => TextTable[];
+  },
+): Promise<OutputsResult> {
+  const summary = summarize(input.spec, input.records);
+  const written: string[] = [];
+  const failures: string[] = [];
+  const step = async (name: string, write: () => Promise<string[] | void>): Promise<void> => {
+    try {
+      const files = await write();
+      written.push(...(files ?? [name]));
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+    }
+  };
+  const info = { records: input.records.length, complete: input.complete };
+  await step('summary.csv', () => writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary)));
+  await step('summary.json', () => writeSummaryJson(join(dir, 'summary.json'), summary, info));
+  await step('summary.md', () =>
+    writeSummaryMarkdown(join(dir, 'summary.md'), summary, input.records, {
+      ...info,
+      ...(input.peakGflops ? { peakGflops: input.peakGflops } : {}),
+      ...(input.extraTables ? { extraTables: input.extraTables(summary, input.records) } : {}),
+    }),
+  );
+  await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, ...(input.timeline ? { timeline: input.timeline } : {}) }));
+  if (input.timeline && input.timeline.spans.length > 0) {
+    const timeline = input.timeline;
+    await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec));
+  }
+  return { summary, written, failures };
+}

@@ -1,0 +1,128 @@
+/**
+ * The Summary half of the data model: statistics per variant and metric, computed from
+ * records only (so `omni-bench report DIR` rebuilds the same summary from records.csv).
+ */
+import { computeStatistics } from '../profiler/stats.js';
+import type { Statistics } from '../profiler/types.js';
+import { STAGES, TTFT_STAGES, type StageName } from '../stages.js';
+import { keyString, type Measures, type TrialRecord } from './record.js';
+
+/** A metric summarized per variant: its records.csv column name and how to read it. */
+export interface MetricDef {
+  /** records.csv column, e.g. `ttft_ms`. */
+  name: string;
+  read(measures: Measures): number | null;
+}
+
+/** Metrics summarized for every spec, in table order. */
+export const SUMMARY_METRICS: readonly MetricDef[] = [
+  { name: 'ttft_ms', read: (m) => m.ttftMs },
+  ...STAGES.map((stage): MetricDef => ({ name: `${stage}_ms`, read: (m) => m.stageMs[stage] })),
+  { name: 'other_ms', read: (m) => m.otherMs },
+  { name: 'tpot_ms', read: (m) => m.tpotMs },
+  { name: 'total_ms', read: (m) => m.totalMs },
+  { name: 'rss_poll_peak_mb', read: (m) => m.rssPeakMb },
+  { name: 'vmhwm_peak_mb', read: (m) => m.vmhwmPeakMb },
+  { name: 'gpu_smi_peak_mb', read: (m) => m.gpuPeakMb },
+  { name: 'logits_max_abs_diff', read: (m) => m.logitsMaxAbsDiff },
+];
+
+/** Multiple-choice accuracy of one variant; unparseable answers count as wrong. */
+export interface Accuracy {
+  /** Ok records of samples with options. */
+  total: number;
+  /** Of those, answers from which a letter could be parsed. */
+  answered: number;
+  correct: number;
+  /** correct / total, in [0, 1]. */
+  accuracy: number;
+}
+
+/** Summary of one variant. */
+export interface VariantSummary {
+  variant: string;
+  /** Records of the variant, and how many are ok / error. */
+  trials: number;
+  ok: number;
+  errors: number;
+  /** Statistics of every metric that has at least one value, by column name. */
+  metrics: Record<string, Statistics>;
+  /** Keys (see keyString) of the records flagged as outliers per metric; flagged, never dropped. */
+  outliers: Record<string, string[]>;
+  /** Null when no sample of this variant has options. */
+  accuracy: Accuracy | null;
+}
+
+/** Summary of a run. */
+export interface Summary {
+  spec: string;
+  variants: VariantSummary[];
+}
+
+/** Variants in first-seen order. */
+export function variantsOf(records: readonly TrialRecord[]): string[] {
+  return [...new Set(records.map((r) => r.variant))];
+}
+
+function accuracyOf(records: readonly TrialRecord[]): Accuracy | null {
+  const graded = records.filter((r) => r.status === 'ok' && r.measures.correct !== null);
+  if (graded.length === 0) return null;
+  const correct = graded.filter((r) => r.measures.correct === true).length;
+  const answered = graded.filter((r) => r.measures.choice !== null && r.measures.choice !== '').length;
+  return { total: graded.length, answered, correct, accuracy: correct / graded.length };
+}
+
+/** Builds the summary of `records` (statistics over ok records; errors are counted, not measured). */
+export function summarize(spec: string, records: readonly TrialRecord[]): Summary {
+  const variants = variantsOf(records).map((variant): VariantSummary => {
+    const mine = records.filter((r) => r.variant === variant);
+    const ok = mine.filter((r) => r.status === 'ok');
+    const metrics: Record<string, Statistics> = {};
+    const outliers: Record<string, string[]> = {};
+    for (const metric of SUMMARY_METRICS) {
+      const measured = ok.filter((r) => {
+        const v = metric.read(r.measures);
+        return v !== null && Number.isFinite(v);
+      });
+      if (measured.length === 0) continue;
+      const [first, ...rest] = measured.map((r) => metric.read(r.measures) as number);
+      const stats = computeStatistics([first as number, ...rest]);
+      metrics[metric.name] = stats;
+      if (stats.outliers.length > 0) outliers[metric.name] = stats.outliers.map((i) => keyString(measured[i] as TrialRecord));
+    }
+    return {
+      variant,
+      trials: mine.length,
+      ok: ok.length,
+      errors: mine.length - ok.length,
+      metrics,
+      outliers,
+      accuracy: accuracyOf(mine),
+    };
+  });
+  return { spec, variants };
+}
+
+/** One row of a TTFT breakdown: a stage (or `other`) with its mean ms and share of mean TTFT. */
+export interface BreakdownRow {
+  stage: StageName | 'other';
+  meanMs: number;
+  /** meanMs / mean TTFT, in [0, 1] (derived here, never stored). */
+  share: number;
+}
+
+/**
+ * The TTFT breakdown of a variant: mean ms of every TTFT stage and of `other`, each with its
+ * share of the mean TTFT. Stages that never ran (mean 0 or absent) are left out.
+ */
+export function breakdown(variant: VariantSummary): { ttftMeanMs: number; rows: BreakdownRow[] } | null {
+  const ttft = variant.metrics['ttft_ms'];
+  if (!ttft || ttft.mean <= 0) return null;
+  const rows: BreakdownRow[] = [];
+  for (const stage of [...TTFT_STAGES, 'other' as const]) {
+    const stats = variant.metrics[`${stage}_ms`];
+    if (!stats || stats.mean === 0) continue;
+    rows.push({ stage, meanMs: stats.mean, share: stats.mean / ttft.mean });
+  }
+  return { ttftMeanMs: ttft.mean, rows };
+}

@@ -1,0 +1,28 @@
+/** Terminal writer: the TTFT breakdown (ms and % of TTFT) as a cli-table3 table. */
+import Table from 'cli-table3';
+import { breakdownTable, rooflineTable, type TextTable } from './format.js';
+import type { TrialRecord } from './record.js';
+import type { Summary } from './summary.js';
+
+/** Renders a TextTable with cli-table3 (numbers right-aligned). */
+export function renderTerminalTable(table: TextTable, options: { color?: boolean } = {}): string {
+  const t = new Table({
+    head: table.header,
+    // Text columns left, numeric columns right.
+    colAligns: table.header.map((_, i) => (i === 0 || table.rows.every((r) => !/^[-\d.]/.test(r[i] ?? '')) ? 'left' : 'right')),
+    style: options.color ? { compact: true } : { head: [], border: [], compact: true },
+  });
+  for (const row of table.rows) t.push(row);
+  return t.toString();
+}
+
+/** The breakdown table of a run as the terminal shows it, with a title line; roofline figures when records are given. */
+export function terminalBreakdown(summary: Summary, options: { color?: boolean; records?: readonly TrialRecord[]; peakGflops?: number } = {}): string {
+  let text = `TTFT breakdown: ${summary.spec} (mean over ok trials)\n${renderTerminalTable(breakdownTable(summary), options)}\n`;
+  const roofline = options.records ? rooflineTable(options.records, options.peakGflops) : undefined;
+  if (roofline && roofline.rows.length > 0) {
+    const peak = options.peakGflops ? ` (MatMul peak ${options.peakGflops.toFixed(1)} GFLOP/s)` : '';
+    text += `Compute stages${peak}\n${renderTerminalTable(roofline, options)}\n`;
+  }
+  return text;
+}

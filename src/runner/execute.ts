@@ -1,0 +1,201 @@
+/**
+ * Runs a spec from the command line: results folder, resume, manifests, meta.json, SIGINT,
+ * process isolation, the run itself, every output, what the terminal shows, and the exit code
+ * (0 all trials ok, 1 some failed, 2 nothing could run, 130 interrupted).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ExitCode, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { readRecordsCsv } from '../report/csv.js';
+import { environmentFacts, writeMeta, type RunMeta } from '../report/meta.js';
+import { writeOutputs, type Timeline } from '../report/outputs.js';
+import type { TrialRecord } from '../report/record.js';
+import { terminalBreakdown } from '../report/table.js';
+import { summaryJson } from '../report/json.js';
+import { writeModuleBreakdown } from '../report/module-breakdown.js';
+import { ortProfilePrefix } from './results-dir.js';
+import type { Spec, SpecRunOptions } from '../specs/spec.js';
+import { runVariantsIsolated } from './isolate.js';
+import { resultWarnings } from './quality.js';
+import { loadWarning, warningMessage } from '../profiler/warnings.js';
+import { createProgress, silentProgress } from './progress.js';
+import { defaultResultsDir, resultPath } from './results-dir.js';
+import { loadResumeState } from './resume.js';
+import { planRun, runSpec, type LoadedModel } from './run.js';
+import type { BenchSample, Instruments, InvalidSample, MediaLike } from './types.js';
+
+/** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** What the CLI plugs into a run: the real model, media, datasets and profiler, or doubles. */
+export interface SpecEnvironment {
+  loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<{ samples: BenchSample[]; invalid: InvalidSample[] }>;
+  loadModel(options: SpecRunOptions): Promise<LoadedModel>;
+  media: MediaLike;
+  instruments: Instruments;
+  /** ffmpeg version line for meta.json (null when unknown). */
+  ffmpegVersion?(): string | null;
+  /** Measures the machine's MatMul peak once per run, for % of peak (meta.json calibration). */
+  calibrate?(options: SpecRunOptions): Promise<{ peakGflops: number } & Record<string, unknown>>;
+  /** Memory methods for meta.json. */
+  memoryInfo?(options: SpecRunOptions): RunMeta['memory'];
+}
+
+/** Where output goes. */
+export interface ExecuteIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  /** argv after the program, for meta.json. */
+  argv: string[];
+  /** Option keys given explicitly on the command line (they win over meta.json on --resume). */
+  explicit: ReadonlySet<string>;
+  /** Child of --isolate process: write records and timeline only. */
+  recordsOnly?: boolean;
+}
+
+function readTimeline(dir: string): Timeline {
+  try {
+    const parsed = JSON.parse(readFileSync(resultPath(dir, 'timeline'), 'utf8')) as Timeline;
+    return { spans: parsed.spans ?? [], memory: parsed.memory ?? [], ...(parsed.gpu ? { gpu: parsed.gpu } : {}) };
+  } catch {
+    return { spans: [], memory: [] };
+  }
+}
+
+/** Exit code from the records: 0 all ok, 1 some failed, 2 none ok. */
+export function exitCodeOf(records: readonly TrialRecord[]): number {
+  const ok = records.filter((r) => r.status === 'ok').length;
+  if (ok === 0) return ExitCode.Usage;
+  return ok === records.length ? ExitCode.Ok : ExitCode.Failures;
+}
+
+/** Installs the SIGINT behaviour of a run: first stops cleanly, a later one (after 1 s) exits at once. */
+function onSigint(controller: AbortController, stderr: NodeJS.WritableStream): () => void {
+  let firstAt = 0;
+  const handler = (): void => {
+    if (!controller.signal.aborted) {
+      firstAt = Date.now();
+      stderr.write('\nomni-bench: interrupted; finishing up (finished records are kept; Ctrl-C again to quit now)\n');
+      controller.abort();
+    } else if (Date.now() - firstAt > 1000) {
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/** Runs `spec` as the CLI does; resolves to the exit code. */
+export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: SpecEnvironment, io: ExecuteIo): Promise<number> {
+  // Phase 1: options and results folder.
+  const resumed = cliOptions.resume ? loadResumeState(cliOptions.resume, spec.name, cliOptions, io.explicit) : undefined;
+  const options = resumed?.options ?? cliOptions;
+  const outDir = options.resume ?? options.out ?? defaultResultsDir(spec.name);
+  if (!resumed && existsSync(resultPath(outDir, 'records'))) {
+    throw new UsageError(`${outDir} already holds results (records.csv); pass --resume ${outDir} to complete it, or another --out`);
+  }
+  options.out = outDir;
+  const existing = resumed?.records ?? [];
+  const manifests = options.manifest.length > 0 ? options.manifest : [...spec.defaultManifests];
+  options.manifest = manifests;
+
+  // Phase 2: samples and meta.json.
+  const { samples, invalid } = await env.loadSamples(manifests, options);
+  if (samples.length === 0 && invalid.length === 0) throw new UsageError(`no samples in ${manifests.join(', ')} (check --shard and --max-samples)`);
+  const { variants } = planRun({ spec, options, samples, invalid });
+  if (variants.length === 0) throw new UsageError(`no variant of ${spec.name} matches --variants ${options.variants?.join(',') ?? ''}`);
+  // A child of --isolate process runs one variant and says so in its records.
+  const isolation = io.recordsOnly ? 'process' : options.isolate === 'process' && variants.length > 1 ? 'process' : 'none';
+  const meta: RunMeta = {
+    format: 'omni-bench-meta/1',
+    spec: spec.name,
+    command: io.argv,
+    startedAt: resumed?.startedAt ?? new Date().toISOString(),
+    environment: environmentFacts({ ffmpegVersion: env.ffmpegVersion?.() ?? null }),
+    options: { ...options } as Record<string, unknown>,
+    variants: variants.map((v) => ({ name: v.name, ...(v.description ? { description: v.description } : {}), settings: v.settings })),
+    memory: env.memoryInfo?.(options) ?? { method: 'rss-poll', intervalMs: options.memIntervalMs, vmhwm: false, gpu: 'unavailable' },
+    isolation,
+    samples: { valid: samples.length, invalid: invalid.length },
+  };
+  // A child of --isolate must not rewrite the parent's meta.json options (it has --variants).
+  if (!io.recordsOnly) {
+    meta.options = { ...meta.options, variants: cliOptions.variants, resume: undefined };
+    await writeMeta(resultPath(outDir, 'meta'), meta);
+  }
+
+  // Phase 3: run, in this process or one child per variant.
+  const controller = new AbortController();
+  const removeSigint = onSigint(controller, io.stderr);
+  let records: TrialRecord[];
+  let interrupted = false;
+  let timeline = readTimeline(outDir);
+  try {
+    if (env.calibrate && !io.recordsOnly && !controller.signal.aborted) {
+      meta.calibration = await env.calibrate(options).catch((error: Error) => ({ error: error.message }) as unknown as { peakGflops: number });
+    }
+    if (isolation === 'process' && !io.recordsOnly) {
+      const runs = await runVariantsIsolated({ spec: spec.name, dir: outDir, variants: variants.map((v) => v.name), signal: controller.signal, quiet: options.quiet });
+      const failed = runs.filter((r) => r.code !== 0 && r.code !== 1 && r.code !== 2);
+      for (const run of failed) io.stderr.write(`omni-bench: variant ${run.variant} child process ended with ${run.signal ?? `exit ${run.code}`}\n`);
+      records = existsSync(resultPath(outDir, 'records')) ? readRecordsCsv(resultPath(outDir, 'records')).records : [];
+      timeline = readTimeline(outDir);
+      interrupted = controller.signal.aborted || runs.length < variants.length || failed.length > 0;
+    } else {
+      const progress = options.quiet || options.json ? silentProgress : createProgress({ label: spec.name, stream: io.stderr });
+      const outcome = await runSpec(
+        { spec, options, samples, invalid, outDir, existing, isolation },
+        { ...env, loadModel: () => env.loadModel(options), progress, signal: controller.signal },
+      );
+      records = outcome.records;
+      interrupted = outcome.interrupted;
+      timeline = {
+        spans: [...timeline.spans, ...outcome.spans],
+        memory: [...timeline.memory, ...outcome.memory],
+        ...(outcome.gpu.length > 0 || timeline.gpu ? { gpu: [...(timeline.gpu ?? []), ...outcome.gpu] } : {}),
+      };
+      await writeFileAtomic(resultPath(outDir, 'timeline'), JSON.stringify(timeline));
+      if (outcome.model) meta.model = { ...outcome.model.info, loadMs: outcome.model.loadMs };
+      for (const w of outcome.warmupErrors) io.stderr.write(`omni-bench: warning: warmup failed (not recorded): ${w}\n`);
+    }
+  } finally {
+    removeSigint();
+  }
+  if (io.recordsOnly) return interrupted ? EXIT_INTERRUPTED : exitCodeOf(records);
+
+  // Phase 4: outputs, terminal, exit code.
+  const complete = !interrupted;
+  const peakGflops = typeof meta.calibration?.['peakGflops'] === 'number' ? meta.calibration['peakGflops'] : undefined;
+  const outputs = await writeOutputs(outDir, {
+    spec: spec.name,
+    records,
+    complete,
+    timeline,
+    ...(peakGflops ? { peakGflops } : {}),
+    ...(spec.summarize ? { extraTables: spec.summarize.bind(spec) } : {}),
+  });
+  for (const failure of outputs.failures) io.stderr.write(`omni-bench: warning: could not write ${failure}\n`);
+  if (options.ortProfile) {
+    const read = await writeModuleBreakdown(resultPath(outDir, 'moduleBreakdown'), ortProfilePrefix(outDir)).catch((error: Error) => {
+      io.stderr.write(`omni-bench: warning: could not write module_breakdown.csv: ${error.message}\n`);
+      return 0;
+    });
+    if (read === 0) io.stderr.write('omni-bench: warning: --ort-profile: no ONNX Runtime profile found; module_breakdown.csv not written\n');
+  }
+  const quality = resultWarnings(outputs.summary, records).map(warningMessage);
+  if (!options.quiet) for (const w of quality) io.stderr.write(`omni-bench: warning: ${w}\n`);
+  meta.warnings = [...(meta.warnings ?? []), ...quality];
+  meta.finishedAt = new Date().toISOString();
+  meta.interrupted = interrupted;
+  await writeMeta(resultPath(outDir, 'meta'), meta);
+  if (options.json) io.stdout.write(summaryJson(outputs.summary, { records: records.length, complete }));
+  else if (!options.quiet) io.stdout.write(terminalBreakdown(outputs.summary, { records, ...(peakGflops === undefined ? {} : { peakGflops }) }));
+  const shown = relative(process.cwd(), outDir);
+  if (!options.quiet) io.stderr.write(`results: ${shown.startsWith('..') || shown === '' ? outDir : shown}\n`);
+  if (interrupted) {
+    io.stderr.write(`omni-bench: interrupted with ${records.length} records written; resume with:\n  omni-bench ${spec.name} --resume ${outDir}\n`);
+    return EXIT_INTERRUPTED;
+  }
+  return exitCodeOf(records);
+}

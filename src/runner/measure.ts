@@ -1,0 +1,100 @@
+/**
+ * Turns one trial's spans, output and memory samples into the record's raw Measures.
+ * TTFT = request start to the end of the first `first_token` span (the first token id);
+ * `other` = TTFT not covered by top-level spans.
+ */
+import { STAGES, TTFT_STAGES } from '../stages.js';
+import { otherMs, stageTotals } from '../profiler/tracker.js';
+import type { MemorySample, Span } from '../profiler/types.js';
+import { emptyMeasures, type Measures } from '../report/record.js';
+import type { TrialOutput } from '../specs/spec.js';
+
+/** Bytes per MB in every *_mb column (10^6, as `free -m` does not: decimal megabytes). */
+export const BYTES_PER_MB = 1e6;
+
+/** Everything measured around one trial. */
+export interface TrialMeasurement {
+  spans: readonly Span[];
+  startMs: number;
+  endMs: number;
+  /** Present when the trial completed. */
+  output?: TrialOutput;
+  /** rss-poll samples within [startMs, endMs] (and the last one before, for the start figure). */
+  memory?: readonly MemorySample[];
+  /** Peak bytes per stage (rss-poll). */
+  stagePeakBytes?: Readonly<Record<string, number>>;
+  /** VmHWM bytes read at the end of the trial (reset at its start); null where unavailable. */
+  vmhwmBytes?: number | null;
+  /** VmHWM peak bytes per stage (reset before each stage). */
+  stageVmhwmBytes?: Readonly<Record<string, number>>;
+  mediaFileBytes?: number | null;
+  modelLoadMs: number | null;
+}
+
+const mb = (bytes: number | null | undefined): number | null => (bytes === null || bytes === undefined ? null : bytes / BYTES_PER_MB);
+
+/** The first first_token span: its end is when the first token id exists. */
+function firstTokenEnd(spans: readonly Span[]): number | null {
+  const span = spans.find((s) => s.name === 'first_token' && !s.failed);
+  return span ? span.endMs : null;
+}
+
+/** Measures of one trial (error trials keep the stage times measured before the failure). */
+export function measureTrial(m: TrialMeasurement): Measures {
+  const measures = emptyMeasures();
+  const totals = stageTotals(m.spans, { from: m.startMs, to: m.endMs });
+  const completed = m.output !== undefined;
+  for (const stage of STAGES) {
+    const ms = totals[stage];
+    measures.stageMs[stage] = ms ?? (completed ? 0 : null);
+  }
+  const firstToken = firstTokenEnd(m.spans);
+  if (completed && firstToken !== null) {
+    const ttft = firstToken - m.startMs;
+    measures.ttftMs = ttft;
+    measures.otherMs = otherMs(ttft, m.spans, { startMs: m.startMs });
+  }
+  if (completed) measures.totalMs = m.endMs - m.startMs;
+  measures.modelLoadMs = m.modelLoadMs;
+  measures.mediaFileMb = mb(m.mediaFileBytes);
+
+  const output = m.output;
+  if (output) {
+    const { result } = output;
+    const tokens = result.promptTokens;
+    measures.textTokens = tokens.text;
+    measures.audioTokens = tokens.audio;
+    measures.videoTokens = tokens.video;
+    measures.imageTokens = tokens.image;
+    measures.promptTokens = tokens.total;
+    measures.outputTokens = result.ids.length;
+    const decodeMs = measures.stageMs.decode;
+    measures.tpotMs = result.ids.length >= 2 && decodeMs !== null ? decodeMs / (result.ids.length - 1) : null;
+    measures.answer = result.text;
+    if (output.media) Object.assign(measures, output.media);
+    if (output.logitsMaxAbsDiff !== undefined) measures.logitsMaxAbsDiff = output.logitsMaxAbsDiff;
+  }
+
+  const memory = m.memory ?? [];
+  if (memory.length > 0) {
+    const before = memory.filter((s) => s.tMs <= m.startMs);
+    const during = memory.filter((s) => s.tMs >= m.startMs && s.tMs <= m.endMs);
+    const startSample = before[before.length - 1] ?? during[0];
+    measures.rssStartMb = mb(startSample?.bytes);
+    const all = [...(startSample ? [startSample] : []), ...during];
+    measures.rssPeakMb = mb(Math.max(...all.map((s) => s.bytes)));
+  }
+  for (const stage of TTFT_STAGES) {
+    const peak = m.stagePeakBytes?.[stage];
+    measures.stageRssPeakMb[stage] = peak === undefined ? null : mb(peak);
+  }
+  for (const stage of TTFT_STAGES) {
+    const peak = m.stageVmhwmBytes?.[stage];
+    measures.stageVmhwmPeakMb[stage] = peak === undefined ? null : mb(peak);
+  }
+  // Per-stage resets lower the counter, so the trial's peak is the largest of every reading.
+  const stagePeaks = Object.values(m.stageVmhwmBytes ?? {});
+  const readings = [...stagePeaks, ...(m.vmhwmBytes === null || m.vmhwmBytes === undefined ? [] : [m.vmhwmBytes])];
+  measures.vmhwmPeakMb = readings.length > 0 ? mb(Math.max(...readings)) : null;
+  return measures;
+}

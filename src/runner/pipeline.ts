@@ -1,0 +1,177 @@
+/**
+ * The serial baseline request pipeline (what Qwen2.5-Omni's reference code does, one stage
+ * after another): audio_decode -> audio_features -> video_decode -> vision_preprocess ->
+ * audio_encoder -> vision_encoder -> model.generate (prompt, embed, prefill, first_token,
+ * decode). Every stage goes through the StageRunner, so spans cover the whole request and the
+ * pipeline itself holds no timing code.
+ */
+import type { StageRunner } from '../stages.js';
+import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
+import type { BenchSample, MediaLike, ModelLike, SampledVideo } from './types.js';
+
+/** Audio padding modes (DESIGN.md section 4). */
+export type AudioPadding = 'pad-all' | 'pad-features' | 'dynamic';
+
+/** Options of one serial request. */
+export interface SerialRequestOptions {
+  maxNewTokens: number;
+  /**
+   * How audio features are padded: `pad-features` (default: the Qwen2.5-Omni processor pads
+   * features to 30 s and the mask strips the padding before the encoder), `pad-all` (the encoder
+   * runs on the padded frames too), `dynamic` (features for the real length only).
+   */
+  audioPadding?: AudioPadding;
+  /**
+   * Video with audio as one interleaved part (Qwen's use_audio_in_video=true, the default for a
+   * video with sound) or as separate video and audio parts.
+   */
+  audioInVideo?: boolean;
+}
+
+/** Sizes of what the request fed the model, for the record's media columns. */
+export interface RequestMedia {
+  audioSeconds: number | null;
+  videoSeconds: number | null;
+  videoFrames: number | null;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  melFrames: number | null;
+  visionPatches: number | null;
+}
+
+/** Input sizes of the compute stages, for their FLOPs (null: the stage did not run). */
+export interface RequestWork {
+  /** Mel frames the audio encoder ran on, and how many of them are real audio. */
+  audioMelFrames: number | null;
+  audioValidFrames: number | null;
+  visionGrid: [number, number, number] | null;
+}
+
+/** What one request produced. */
+export interface RequestOutput {
+  result: GenerateResult;
+  media: RequestMedia;
+  work: RequestWork;
+}
+
+/** Audio sample rate of decodeAudio's output, Hz (Whisper's). */
+const SAMPLE_RATE = 16_000;
+
+/** The mel restricted to its valid frames: what the processor's mask leaves for the encoder. */
+export function stripMelPadding(mel: MelFeatures): MelFeatures {
+  if (mel.validFrames >= mel.frames) return mel;
+  const bins = mel.melBins ?? 128;
+  const data = new Float32Array(bins * mel.validFrames);
+  for (let b = 0; b < bins; b++) data.set(mel.data.subarray(b * mel.frames, b * mel.frames + mel.validFrames), b * mel.validFrames);
+  return { data, frames: mel.validFrames, validFrames: mel.validFrames, melBins: bins };
+}
+
+/** Builds the user message: media parts first (Qwen's order), then the question text. */
+export function buildMessages(
+  prompt: string,
+  parts: { audio?: EncoderOutput; video?: { features: EncoderOutput; patches: VisionPatches } },
+  audioInVideo: boolean,
+): Message[] {
+  const content: ContentPart[] = [];
+  const { audio, video } = parts;
+  if (video) {
+    const gridThw = video.patches.gridThw;
+    const secondsPerGrid = video.patches.secondsPerGrid ?? 1;
+    if (audio && audioInVideo) {
+      content.push({ type: 'video_with_audio', video: video.features, gridThw, secondsPerGrid, audio });
+    } else {
+      content.push({ type: 'video', features: video.features, gridThw, secondsPerGrid });
+      if (audio) content.push({ type: 'audio', features: audio });
+    }
+  } else if (audio) {
+    content.push({ type: 'audio', features: audio });
+  }
+  content.push({ type: 'text', text: prompt });
+  return [{ role: 'user', content }];
+}
+
+function clipWindow(sample: BenchSample): { start?: number; duration?: number; end?: number } {
+  const window: { start?: number; duration?: number; end?: number } = {};
+  if (sample.startS !== undefined) window.start = sample.startS;
+  if (sample.endS !== undefined) {
+    window.end = sample.endS;
+    window.duration = sample.endS - (sample.startS ?? 0);
+  }
+  return window;
+}
+
+/**
+ * Runs one request through the serial baseline pipeline. Audio comes from `audioPath`, or from
+ * the video's own track when there is no separate file (a video without sound gives no audio).
+ */
+export async function runSerialRequest(
+  sample: BenchSample,
+  deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
+  options: SerialRequestOptions,
+): Promise<RequestOutput> {
+  const { model, media, stage } = deps;
+  const padding = options.audioPadding ?? 'pad-features';
+  const window = clipWindow(sample);
+  const out: RequestMedia = {
+    audioSeconds: null,
+    videoSeconds: null,
+    videoFrames: null,
+    frameWidth: null,
+    frameHeight: null,
+    melFrames: null,
+    visionPatches: null,
+  };
+
+  // Phase 1: media decode and features, serially.
+  let mel: MelFeatures | undefined;
+  const audioSource = sample.audioPath ?? sample.videoPath;
+  if (audioSource !== undefined) {
+    const decoded = await stage('audio_decode', () => media.decodeAudio(audioSource, window), { path: audioSource });
+    if (decoded.kind === 'audio') {
+      out.audioSeconds = decoded.samples.length / SAMPLE_RATE;
+      const features = await stage('audio_features', () =>
+        media.logMel(decoded.samples, { padding: padding === 'dynamic' ? 'dynamic' : 'max_length' }),
+      );
+      mel = padding === 'pad-features' ? stripMelPadding(features) : features;
+      out.melFrames = mel.frames;
+    }
+  }
+  let video: SampledVideo | undefined;
+  let patches: VisionPatches | undefined;
+  if (sample.videoPath !== undefined) {
+    const videoPath = sample.videoPath;
+    video = await stage('video_decode', () => media.sampleFrames(videoPath, window), { path: videoPath });
+    const sampled = video;
+    patches = await stage('vision_preprocess', () => media.patchify(sampled));
+    out.videoSeconds = video.seconds;
+    out.videoFrames = video.count;
+    out.frameWidth = video.width;
+    out.frameHeight = video.height;
+    out.visionPatches = patches.pixelValues.length / 1176;
+  }
+
+  // Phase 2: encoders, one after the other.
+  const melIn = mel;
+  const audio = melIn ? await stage('audio_encoder', () => model.encodeAudio(melIn), { melFrames: melIn.frames }) : undefined;
+  const patchesIn = patches;
+  const visionFeatures = patchesIn
+    ? await stage('vision_encoder', () => model.encodeVision(patchesIn), { patches: out.visionPatches ?? 0 })
+    : undefined;
+
+  // Phase 3: the LLM (prompt, embed, prefill, first_token, decode are staged by the model).
+  const messages = buildMessages(
+    sample.prompt,
+    {
+      ...(audio ? { audio } : {}),
+      ...(visionFeatures && patchesIn ? { video: { features: visionFeatures, patches: patchesIn } } : {}),
+    },
+    options.audioInVideo ?? true,
+  );
+  const result = await model.generate(messages, { maxNewTokens: options.maxNewTokens, stage });
+  const work: RequestWork = {
+    audioMelFrames: melIn?.frames ?? null,
+    audioValidFrames: melIn?.validFrames ?? null,
+    visionGrid: patchesIn?.gridThw ?? null,
+  };
+  return { result, media: out, work };
+}

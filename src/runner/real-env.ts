@@ -1,0 +1,141 @@
+/**
+ * The real environment of a spec run: manifests through src/datasets/, media through
+ * src/media/, the model built on first use (ensureModel) and loaded once (OmniModel), and the
+ * profiler's instruments. Loaded lazily by the CLI so that `--help` never opens ONNX Runtime.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { loadManifest, type InvalidRow, type Sample } from '../datasets/manifest.js';
+import { promptText } from '../datasets/prompt.js';
+import { decodeAudioTrack } from '../media/audio.js';
+import { binaryVersion, resolveBinary } from '../media/ffmpeg.js';
+import { sampleFrames, type SampledFrames } from '../media/frames.js';
+import { logMel } from '../media/mel.js';
+import { patchify } from '../media/patchify.js';
+import { ensureModel } from '../model/builder/cache.js';
+import { PRESETS } from '../model/builder/presets.js';
+import { OmniModel } from '../model/omni-model.js';
+import { calibrateMatMul } from '../model/calibrate.js';
+import { decoderFlops, speechFlops, visionFlops } from '../model/flops.js';
+import { findOnPath } from '../profiler/gpu-poller.js';
+import { peakRssSupported } from '../profiler/vmhwm.js';
+import type { SpecRunOptions } from '../specs/spec.js';
+import type { SpecEnvironment } from './execute.js';
+import { profilerInstruments } from './instruments.js';
+import { ortProfilePrefix } from './results-dir.js';
+import type { LoadedModel } from './run.js';
+import type { BenchSample, InvalidSample, MediaLike } from './types.js';
+
+/** A runner sample from a manifest sample (the prompt built as lmms-eval does). */
+export function toBenchSample(sample: Sample): BenchSample {
+  const out: BenchSample = { sampleId: sample.sampleId, dataset: sample.dataset, prompt: promptText(sample) };
+  if (sample.videoPath !== undefined) out.videoPath = sample.videoPath;
+  if (sample.audioPath !== undefined) out.audioPath = sample.audioPath;
+  if (sample.options && sample.options.length > 0) out.options = sample.options;
+  if (sample.answer !== undefined) out.answer = sample.answer;
+  if (sample.startS !== undefined) out.startS = sample.startS;
+  if (sample.endS !== undefined) out.endS = sample.endS;
+  return out;
+}
+
+/** An error-record source from an invalid manifest row; the dataset is the manifest's folder name. */
+export function toInvalidSample(row: InvalidRow): InvalidSample {
+  return {
+    sampleId: row.sampleId ?? `row-${row.row}`,
+    dataset: basename(dirname(row.manifestPath)),
+    reason: `${basename(row.manifestPath)} row ${row.row}: ${row.reason}`,
+  };
+}
+
+/** Loads every manifest with the selection options (per manifest). */
+export async function loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<{ samples: BenchSample[]; invalid: InvalidSample[] }> {
+  const samples: BenchSample[] = [];
+  const invalid: InvalidSample[] = [];
+  for (const path of manifests) {
+    const loaded = await loadManifest(path, {
+      ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
+      seed: options.seed,
+      ...(options.shard ? { shard: options.shard } : {}),
+    });
+    samples.push(...loaded.samples.map(toBenchSample));
+    invalid.push(...loaded.invalid.map(toInvalidSample));
+  }
+  return { samples, invalid };
+}
+
+/** src/media/ behind the runner's MediaLike. */
+export const realMedia: MediaLike = {
+  async decodeAudio(path, window) {
+    const track = await decodeAudioTrack(path, window);
+    return track.status === 'ok' ? { kind: 'audio', samples: track.samples } : { kind: 'no-audio' };
+  },
+  logMel: (samples, options) => logMel(samples, { padding: options.padding }),
+  async sampleFrames(path) {
+    const sampled = await sampleFrames(path);
+    return { frames: sampled, count: sampled.frames.length, width: sampled.width, height: sampled.height, seconds: sampled.totalFrames / sampled.videoFps };
+  },
+  patchify: (video) => patchify(video.frames as SampledFrames),
+};
+
+/** sha256 over genai_config.json and the names and sizes of the model's files (cheap, stable). */
+export function modelHash(dir: string): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(join(dir, 'genai_config.json')));
+  for (const name of readdirSync(dir).sort()) hash.update(`${name}:${statSync(join(dir, name)).size}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Builds the model on first use (preset) and loads it once. */
+export async function loadRealModel(options: SpecRunOptions): Promise<LoadedModel> {
+  const started = performance.now();
+  const preset = Object.hasOwn(PRESETS, options.model) ? options.model : null;
+  const dir = await ensureModel(options.model, { seed: options.seed });
+  const resolvedMs = performance.now() - started;
+  // ONNX Runtime writes its profile beside the prefix but does not create the folder.
+  if (options.ortProfile && options.out) mkdirSync(dirname(ortProfilePrefix(options.out)), { recursive: true });
+  const model = await OmniModel.load(dir, {
+    executionProvider: options.ep,
+    ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
+    ...(options.ortProfile && options.out ? { profileFilePrefix: ortProfilePrefix(options.out) } : {}),
+  });
+  return {
+    model,
+    loadMs: model.loadMs,
+    // resolveOrBuildMs: ensureModel's time (the preset's build on first use, ~0 once cached).
+    info: { dir, preset, seed: options.seed, hash: modelHash(dir), resolveOrBuildMs: resolvedMs },
+    flops: (work, promptTokens) => ({
+      ...(work.audioMelFrames !== null ? { audio_encoder: speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) } : {}),
+      ...(work.visionGrid !== null ? { vision_encoder: visionFlops(model.config, work.visionGrid) } : {}),
+      prefill: decoderFlops(model.config, promptTokens, 0),
+    }),
+    release: () => model.release(),
+  };
+}
+
+/** The environment the CLI runs specs in. */
+export function realEnvironment(): SpecEnvironment {
+  return {
+    loadSamples,
+    loadModel: loadRealModel,
+    media: realMedia,
+    instruments: profilerInstruments(),
+    ffmpegVersion: () => {
+      try {
+        return binaryVersion(resolveBinary('ffmpeg'));
+      } catch {
+        return null;
+      }
+    },
+    calibrate: async (options) => {
+      const c = await calibrateMatMul({ executionProvider: options.ep, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+      return { method: 'onnxruntime MatMul fp32', size: c.size, threads: c.threads, executionProvider: c.executionProvider, peakGflops: c.peakGflops, bestGflops: c.bestGflops };
+    },
+    memoryInfo: (options) => ({
+      method: 'rss-poll',
+      intervalMs: options.memIntervalMs,
+      vmhwm: peakRssSupported(),
+      gpu: findOnPath('nvidia-smi') ? 'nvidia-smi' : 'unavailable',
+    }),
+  };
+}

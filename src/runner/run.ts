@@ -1,0 +1,284 @@
+/**
+ * The runner: runs a spec's planned trials against a model loaded once, warmups first and
+ * never recorded, each trial isolated (a failure becomes an error record and the run goes on),
+ * records.csv rewritten atomically after every record, and a clean stop on abort (SIGINT).
+ * Everything external (model, media, clock, memory) comes in through RunDeps.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { GpuSample } from '../profiler/gpu-poller.js';
+import type { MemorySample, Span } from '../profiler/types.js';
+import { emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
+import type { RequestWork } from './pipeline.js';
+import { writeRecordsCsv } from '../report/csv.js';
+import type { PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
+import type { StageRunner } from '../stages.js';
+import { gradeAnswer } from './answer.js';
+import { BYTES_PER_MB, measureTrial } from './measure.js';
+import type { Progress } from './progress.js';
+import type { BenchSample, Instruments, InvalidSample, MediaLike, MemoryRecorder, ModelLike } from './types.js';
+
+/** A loaded model and what meta.json says about it. */
+export interface LoadedModel {
+  model: ModelLike;
+  /** Wall time of loading (and building on first use), ms; never inside TTFT. */
+  loadMs: number;
+  /** Facts for meta.json (dir, preset, hash...). */
+  info: Readonly<Record<string, unknown>>;
+  /** FLOPs of the compute stages of one request, from the model's dimensions (optional). */
+  flops?(work: RequestWork, promptTokens: number): Partial<Record<RooflineStage, number>>;
+  release?(): Promise<void>;
+}
+
+/** Everything the runner calls outside itself. */
+export interface RunDeps {
+  loadModel(): Promise<LoadedModel>;
+  media: MediaLike;
+  instruments: Instruments;
+  progress?: Progress;
+  /** Aborted by SIGINT: the trial in flight is dropped, finished records are kept. */
+  signal?: AbortSignal;
+}
+
+/** What to run. */
+export interface RunInput {
+  spec: Spec;
+  options: SpecRunOptions;
+  samples: readonly BenchSample[];
+  invalid: readonly InvalidSample[];
+  outDir: string;
+  /** Records already in the results folder (--resume): their keys are not run again. */
+  existing: readonly TrialRecord[];
+  isolation: Isolation;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  records: TrialRecord[];
+  /** Trials planned in total (existing included). */
+  planned: number;
+  /** Trials this invocation recorded. */
+  ran: number;
+  interrupted: boolean;
+  /** Every span and memory sample of this invocation (for trace.json and the memory chart). */
+  spans: Span[];
+  memory: MemorySample[];
+  /** GPU memory.used samples (nvidia-smi), empty without a GPU. */
+  gpu: GpuSample[];
+  model?: { loadMs: number; info: Readonly<Record<string, unknown>> };
+  /** Warmups that failed (not recorded; the trials they preceded still run). */
+  warmupErrors: string[];
+}
+
+/** Thrown into a trial when the run is aborted between two stages. */
+export class TrialAborted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'TrialAborted';
+  }
+}
+
+/** Plans the run: the spec's trials, plus one error record key per invalid manifest row and variant. */
+export function planRun(input: Pick<RunInput, 'spec' | 'options' | 'samples' | 'invalid'>): { trials: PlannedTrial[]; invalidKeys: (TrialKey & { reason: string })[]; variants: Variant[] } {
+  const all = input.spec.variants(input.options);
+  const only = input.options.variants;
+  const variants = only ? all.filter((v) => only.includes(v.name)) : all;
+  const trials = input.spec.plan({ samples: input.samples, variants, options: input.options });
+  const invalidKeys = variants.flatMap((v) =>
+    input.invalid.map((row) => ({ dataset: row.dataset, sampleId: row.sampleId, variant: v.name, repeat: 0, turn: 0, reason: row.reason })),
+  );
+  return { trials, invalidKeys, variants };
+}
+
+function baseRecord(spec: string, key: TrialKey, isolation: Isolation, startedAt: string): Omit<TrialRecord, 'status'> {
+  return {
+    spec,
+    dataset: key.dataset,
+    sampleId: key.sampleId,
+    variant: key.variant,
+    repeat: key.repeat,
+    turn: key.turn,
+    isolation,
+    startedAt,
+    measures: emptyMeasures(),
+  };
+}
+
+function mediaBytes(sample: BenchSample): number | null {
+  let total = 0;
+  for (const path of new Set([sample.videoPath, sample.audioPath])) {
+    if (path === undefined) continue;
+    try {
+      total += statSync(path).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
+/** A StageRunner that refuses to start a stage once the run is aborted. */
+function abortable(stage: StageRunner, signal: AbortSignal | undefined): StageRunner {
+  if (!signal) return stage;
+  return (name, fn, info) => {
+    if (signal.aborted) return Promise.reject(new TrialAborted());
+    return stage(name, fn, info);
+  };
+}
+
+/** Runs a spec; resolves when every trial ran or the run was aborted. Throws only when the model cannot load. */
+export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcome> {
+  const { spec, options, isolation } = input;
+  const { instruments, signal } = deps;
+  const records: TrialRecord[] = [...input.existing];
+  const done = new Set(records.map(keyString));
+  const recordsPath = join(input.outDir, 'records.csv');
+  const save = (): Promise<void> => writeRecordsCsv(recordsPath, records, { comparesLogits: spec.comparesLogits });
+  const outcome: RunOutcome = { records, planned: 0, ran: 0, interrupted: false, spans: [], memory: [], gpu: [], warmupErrors: [] };
+
+  // Phase 1: plan; invalid manifest rows become error records straight away.
+  const { trials, invalidKeys } = planRun(input);
+  outcome.planned = trials.length + invalidKeys.length;
+  for (const key of invalidKeys) {
+    if (done.has(keyString(key))) continue;
+    records.push({ ...baseRecord(spec.name, key, isolation, new Date().toISOString()), status: 'error', error: key.reason });
+    done.add(keyString(key));
+    outcome.ran++;
+  }
+  const todo = trials.filter((t) => !done.has(keyString(t)));
+  await save();
+  if (todo.length === 0 || signal?.aborted) {
+    outcome.interrupted = signal?.aborted === true && todo.length > 0;
+    return outcome;
+  }
+
+  // Phase 2: the model, once; memory pollers for the whole run.
+  const loaded = await deps.loadModel();
+  outcome.model = { loadMs: loaded.loadMs, info: loaded.info };
+  const memory: MemoryRecorder | undefined = await instruments.startMemory?.(options.memIntervalMs);
+  const gpu = await instruments.startGpu?.();
+  // Trial windows of this invocation, for the GPU peaks known only when nvidia-smi stops.
+  const windows = new Map<TrialRecord, [number, number]>();
+  const tracker = instruments.createTracker('main');
+  deps.progress?.start(todo.length);
+
+  // Phase 3: per variant, warmups then trials.
+  try {
+    const variants = [...new Set(todo.map((t) => t.variant))];
+    for (const variantName of variants) {
+      const variant = spec.variants(options).find((v) => v.name === variantName);
+      if (!variant) continue;
+      const mine = todo.filter((t) => t.variant === variantName);
+      if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, input, deps, loaded)));
+      for (const trial of mine) {
+        if (signal?.aborted) break;
+        tracker.reset();
+        const trialStart = instruments.now();
+        const record = await runTrial(trial, variant, { input, deps, loaded, tracker, memory });
+        if (record === undefined) break; // aborted mid-trial: dropped, to be resumed
+        outcome.spans.push(...tracker.spans());
+        windows.set(record, [trialStart, instruments.now()]);
+        records.push(record);
+        outcome.ran++;
+        await save();
+        deps.progress?.tick(record);
+      }
+      if (signal?.aborted) break;
+    }
+  } finally {
+    outcome.interrupted = signal?.aborted === true && windows.size < todo.length;
+    deps.progress?.stop();
+    if (memory) outcome.memory = await memory.stop().catch(() => []);
+    if (gpu) outcome.gpu = await gpu.stop().catch(() => []);
+    await loaded.release?.();
+  }
+  if (outcome.gpu.length > 0) {
+    for (const [record, [from, to]] of windows) {
+      const inside = outcome.gpu.filter((s) => s.tMs >= from && s.tMs <= to).map((s) => s.bytes);
+      if (inside.length > 0) record.measures.gpuPeakMb = Math.max(...inside) / BYTES_PER_MB;
+    }
+    await save();
+  }
+  return outcome;
+}
+
+/** Runs the unrecorded warmups of a variant on its first trial's sample; returns their failures. */
+async function warmUp(first: PlannedTrial, variant: Variant, input: RunInput, deps: RunDeps, loaded: LoadedModel): Promise<string[]> {
+  const failures: string[] = [];
+  const untimed: StageRunner = async (_name, fn) => fn();
+  for (let w = 0; w < input.options.warmup && !deps.signal?.aborted; w++) {
+    try {
+      const stage = abortable(untimed, deps.signal);
+      await input.spec.run({ key: first, sample: first.sample, variant, model: loaded.model, media: deps.media, stage, options: input.options, warmup: true });
+    } catch (error) {
+      if (error instanceof TrialAborted) break;
+      failures.push(`${keyString(first)}: ${errorMessage(error)}`);
+    }
+  }
+  return failures;
+}
+
+interface TrialDeps {
+  input: RunInput;
+  deps: RunDeps;
+  loaded: LoadedModel;
+  tracker: ReturnType<Instruments['createTracker']>;
+  memory: MemoryRecorder | undefined;
+}
+
+/** One recorded trial; undefined when the run was aborted while it ran. */
+async function runTrial(trial: PlannedTrial, variant: Variant, t: TrialDeps): Promise<TrialRecord | undefined> {
+  const { input, deps, loaded, tracker, memory } = t;
+  const { instruments, signal } = deps;
+  const startedAt = new Date().toISOString();
+  instruments.resetPeakRss?.();
+  // VmHWM per stage: reset and read inside each span (about 80 µs a stage), so that the
+  // readings are part of the stage they measure rather than unexplained time between stages.
+  const vmhwm: Record<string, number> = {};
+  const untimed: StageRunner = async (_name, fn) => fn();
+  const vmhwmStage = instruments.withStagePeaks?.(untimed, (stage, bytes) => void (vmhwm[stage] = Math.max(vmhwm[stage] ?? 0, bytes)));
+  const timed: StageRunner = vmhwmStage ? (name, fn, info) => tracker.stage(name, () => vmhwmStage(name, fn, info), info) : tracker.stage;
+  const startMs = instruments.now();
+  let output: TrialOutput | undefined;
+  let failure: unknown;
+  try {
+    output = await input.spec.run({
+      key: trial,
+      sample: trial.sample,
+      variant,
+      model: loaded.model,
+      media: deps.media,
+      stage: abortable(timed, signal),
+      options: input.options,
+      warmup: false,
+    });
+  } catch (error) {
+    failure = error;
+  }
+  const endMs = instruments.now();
+  if (failure instanceof TrialAborted || (failure !== undefined && signal?.aborted)) return undefined;
+  const spans = tracker.spans();
+  const samples = memory ? await memory.collect().catch(() => []) : [];
+  const window = samples.filter((s) => s.tMs >= startMs - 4 * input.options.memIntervalMs && s.tMs <= endMs);
+  const peaks = instruments.stagePeaks?.(window, spans);
+  const measures = measureTrial({
+    spans,
+    startMs,
+    endMs,
+    ...(output ? { output } : {}),
+    memory: window,
+    ...(peaks ? { stagePeakBytes: peaks } : {}),
+    vmhwmBytes: instruments.readPeakRss?.() ?? null,
+    stageVmhwmBytes: vmhwm,
+    mediaFileBytes: mediaBytes(trial.sample),
+    modelLoadMs: loaded.loadMs,
+  });
+  if (output) Object.assign(measures, gradeAnswer(trial.sample, output.result.text));
+  if (output?.work && loaded.flops) {
+    const flops = loaded.flops(output.work, output.result.promptTokens.total);
+    for (const stage of ROOFLINE_STAGES) measures.stageGflop[stage] = flops[stage] === undefined ? null : flops[stage] / 1e9;
+  }
+  const base = { ...baseRecord(input.spec.name, trial, input.isolation, startedAt), measures };
+  return failure === undefined ? { ...base, status: 'ok' } : { ...base, status: 'error', error: errorMessage(failure) };
+}

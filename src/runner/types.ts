@@ -1,0 +1,94 @@
+/**
+ * What the runner needs from the world, as interfaces, so that tests inject a model double
+ * whose stage times are given (hyperfine's mock executor) and the CLI injects the real model,
+ * media pipeline and profiler.
+ */
+import type { StageRunner } from '../stages.js';
+import type { EncoderOutput, GenerateOptions, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
+import type { GpuSample } from '../profiler/gpu-poller.js';
+import type { MemorySample, Span, Tracker } from '../profiler/types.js';
+
+/** One valid sample as the runner sees it (adapted from the datasets module's Sample). */
+export interface BenchSample {
+  sampleId: string;
+  dataset: string;
+  /** Absolute media paths; absent when the sample has none. */
+  videoPath?: string;
+  audioPath?: string;
+  /** Text the model is asked (question, options and answer instruction already formatted). */
+  prompt: string;
+  /** Multiple-choice options as given in the manifest (e.g. "A. ..."); absent for open questions. */
+  options?: string[];
+  /** Expected answer (a letter for multiple choice). */
+  answer?: string;
+  /** Clip window within the media, seconds. */
+  startS?: number;
+  endS?: number;
+}
+
+/** A manifest row that could not be used: it becomes an error record with this reason. */
+export interface InvalidSample {
+  sampleId: string;
+  dataset: string;
+  reason: string;
+}
+
+/** The model calls a pipeline makes: OmniModel satisfies it; tests pass a double. */
+export interface ModelLike {
+  encodeAudio(mel: MelFeatures): Promise<EncoderOutput>;
+  encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
+  generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
+}
+
+/** Decoded audio, or the explicit "this file has no audio stream" outcome. */
+export type DecodedAudio = { kind: 'audio'; samples: Float32Array } | { kind: 'no-audio' };
+
+/** Sampled video frames, with what the records report about them. */
+export interface SampledVideo {
+  /** Opaque frames handed to patchify. */
+  frames: unknown;
+  count: number;
+  width: number;
+  height: number;
+  /** Seconds of video covered. */
+  seconds: number;
+}
+
+/** The media calls a pipeline makes (src/media/ through an adapter; tests pass a double). */
+export interface MediaLike {
+  decodeAudio(path: string, window: { start?: number; duration?: number }): Promise<DecodedAudio>;
+  logMel(samples: Float32Array, options: { padding: 'dynamic' | 'max_length' }): MelFeatures | Promise<MelFeatures>;
+  sampleFrames(path: string, window: { start?: number; end?: number }): Promise<SampledVideo>;
+  patchify(video: SampledVideo): VisionPatches | Promise<VisionPatches>;
+}
+
+/** A running memory poller: samples so far and how they were obtained. */
+export interface MemoryRecorder {
+  /** Every `rss-poll` sample so far (epoch ms, bytes), in time order. */
+  collect(): Promise<MemorySample[]>;
+  /** Stops polling; resolves to every sample. */
+  stop(): Promise<MemorySample[]>;
+  intervalMs: number;
+}
+
+/** Clock, tracker and memory instruments (src/profiler/ by default; a virtual clock in tests). */
+export interface Instruments {
+  /** Epoch ms on the tracker's clock. */
+  now(): number;
+  createTracker(track: string): Tracker;
+  /** Starts the RSS poller (worker thread); undefined when unavailable. */
+  startMemory?(intervalMs: number): Promise<MemoryRecorder | undefined>;
+  /** Resets the kernel's VmHWM counter; false where the OS does not allow it. */
+  resetPeakRss?(): boolean;
+  /** VmHWM in bytes, or undefined where unavailable. */
+  readPeakRss?(): number | undefined;
+  /** Starts the GPU memory poller (nvidia-smi); undefined without a GPU. Samples come at stop(). */
+  startGpu?(): Promise<{ stop(): Promise<GpuSample[]> } | undefined>;
+  /**
+   * Wraps a StageRunner so that each stage call reports its VmHWM peak (reset before the stage,
+   * read after); absent where Linux does not allow the reset.
+   */
+  withStagePeaks?(stage: StageRunner, sink: (stage: string, peakBytes: number) => void): StageRunner;
+  /** Peak RSS bytes per stage from samples and spans. */
+  stagePeaks?(samples: readonly MemorySample[], spans: readonly Span[]): Record<string, number>;
+}

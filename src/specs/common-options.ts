@@ -1,0 +1,110 @@
+/**
+ * Options every spec shares (issue 5), their defaults, and their commander definitions.
+ */
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { parseShard, type Shard } from '../datasets/select.js';
+
+export type { Shard };
+
+/** Shared options, resolved. */
+export interface CommonOptions {
+  /** Manifests to load (absolute); default: the spec's fixture manifests. */
+  manifest: string[];
+  /** Model directory or builder preset (tiny, small). Default `small`. */
+  model: string;
+  /** ONNX Runtime execution provider. Default `cpu`. */
+  ep: string;
+  /** Intra-op threads; undefined lets ONNX Runtime decide. */
+  threads: number | undefined;
+  /** Unrecorded warmup requests per variant. Default 1. */
+  warmup: number;
+  /** Recorded repeats per sample and variant. Default 3. */
+  repeats: number;
+  maxSamples: number | undefined;
+  /** Seed of sample selection and the reference model. Default 0. */
+  seed: number;
+  /** One part of a stable split of the samples (0-based index; the CLI's --shard K/N is index K-1). */
+  shard: Shard | undefined;
+  /** Tokens to generate per request. Default 16. */
+  maxNewTokens: number;
+  /** Results folder; default results/<spec>/<timestamp>-<short id>. */
+  out: string | undefined;
+  /** Results folder of an interrupted run to complete. */
+  resume: string | undefined;
+  /** Print summary.json to stdout instead of the table. */
+  json: boolean;
+  quiet: boolean;
+  /** ONNX Runtime per-op profiling of every session. */
+  ortProfile: boolean;
+  /** RSS poll interval, ms. Default 5. */
+  memIntervalMs: number;
+  /** Fresh child process per variant, or all in this process. */
+  isolate: 'process' | 'none';
+  /** Only these variants (used by --isolate process for its children). */
+  variants: string[] | undefined;
+}
+
+/** Parses a positive integer option value, naming the option in the error. */
+export function parseCount(flag: string, min = 0): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} '${raw}': expected an integer >= ${min}`);
+    return value;
+  };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Adds the shared options to a spec's command. */
+export function addCommonOptions(command: Command, spec: { defaultIsolation: 'none' | 'process' }): Command {
+  return command
+    .option('--manifest <path>', 'manifest CSV (repeatable; default: the spec\'s fixture manifest)', collect)
+    .option('--model <dir|preset>', 'model directory or builder preset (tiny, small)', 'small')
+    .option('--ep <provider>', 'ONNX Runtime execution provider', 'cpu')
+    .option('--threads <n>', 'intra-op threads (default: ONNX Runtime\'s choice)', parseCount('--threads', 1))
+    .option('--warmup <n>', 'unrecorded warmup requests per variant', parseCount('--warmup'), 1)
+    .option('--repeats <n>', 'recorded repeats per sample and variant', parseCount('--repeats', 1), 3)
+    .option('--max-samples <n>', 'use at most N samples (deterministic with --seed)', parseCount('--max-samples', 1))
+    .option('--seed <n>', 'seed of sample selection and of the built model', parseCount('--seed'), 0)
+    .option('--shard <K/N>', 'run the K-th of N stable parts of the samples', parseShard)
+    .option('--max-new-tokens <n>', 'tokens to generate per request', parseCount('--max-new-tokens', 1), 16)
+    .option('--out <dir>', 'results folder (default results/<spec>/<timestamp>-<id>)')
+    .option('--resume <dir>', 'complete an interrupted run: only the missing trials run')
+    .option('--json', 'print summary.json to stdout instead of the table', false)
+    .option('--quiet', 'no progress and no table', false)
+    .option('--ort-profile', 'ONNX Runtime per-op profile of every session (module_breakdown.csv)', false)
+    .option('--mem-interval-ms <ms>', 'RSS poll interval in ms', parseCount('--mem-interval-ms', 1), 5)
+    .addOption(
+      new Option('--isolate <mode>', 'run each variant in a fresh child process, or all in this one')
+        .choices(['process', 'none'])
+        .default(spec.defaultIsolation),
+    )
+    .addOption(new Option('--variants <names>', 'only these variants (comma-separated)').argParser((v: string) => v.split(',')).hideHelp());
+}
+
+/** The shared options' defaults (what the CLI gives when no flag is passed), for library use. */
+export function defaultCommonOptions(): CommonOptions {
+  return {
+    manifest: [],
+    model: 'small',
+    ep: 'cpu',
+    threads: undefined,
+    warmup: 1,
+    repeats: 3,
+    maxSamples: undefined,
+    seed: 0,
+    shard: undefined,
+    maxNewTokens: 16,
+    out: undefined,
+    resume: undefined,
+    json: false,
+    quiet: false,
+    ortProfile: false,
+    memIntervalMs: 5,
+    isolate: 'none',
+    variants: undefined,
+  };
+}

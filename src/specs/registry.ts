@@ -1,0 +1,29 @@
+/**
+ * Every spec, by name. A new spec is one file plus one line here; the CLI builds one
+ * subcommand per entry.
+ */
+import { UsageError } from '../errors.js';
+import type { Spec } from './spec.js';
+import { ttftBreakdown } from './ttft-breakdown.js';
+
+const SPECS = new Map<string, Spec>();
+
+/** Registers a spec; a duplicate name is a programming error. */
+export function registerSpec(spec: Spec): void {
+  if (SPECS.has(spec.name)) throw new TypeError(`spec '${spec.name}' is registered twice`);
+  SPECS.set(spec.name, spec);
+}
+
+/** Registered specs in registration order. */
+export function listSpecs(): Spec[] {
+  return [...SPECS.values()];
+}
+
+/** The spec called `name`; a UsageError listing the known ones otherwise. */
+export function getSpec(name: string): Spec {
+  const spec = SPECS.get(name);
+  if (!spec) throw new UsageError(`unknown spec '${name}' (known: ${[...SPECS.keys()].join(', ')})`);
+  return spec;
+}
+
+registerSpec(ttftBreakdown);

@@ -1,0 +1,104 @@
+/**
+ * The one interface every spec implements (optimum-benchmark's scenario): what is measured
+ * (samples x variants x repeats), how one trial runs against the model, and any extra summary
+ * tables. A spec never starts a timer: the runner hands it a StageRunner that the profiler times.
+ */
+import type { GenerateResult } from '../model/types.js';
+import type { TrialKey } from '../report/record.js';
+import type { Summary } from '../report/summary.js';
+import type { TrialRecord } from '../report/record.js';
+import type { TextTable } from '../report/format.js';
+import type { RequestMedia, RequestWork } from '../runner/pipeline.js';
+import type { BenchSample, MediaLike, ModelLike } from '../runner/types.js';
+import type { StageRunner } from '../stages.js';
+import type { CommonOptions } from './common-options.js';
+
+/** A spec-specific command-line option. */
+export interface SpecOption {
+  /** commander flags, e.g. `--audio-padding <mode>`. */
+  flags: string;
+  description: string;
+  /** Key in SpecRunOptions.specOptions (commander's camelCase of the long flag). */
+  key: string;
+  defaultValue?: string | number | boolean;
+  /** Allowed values, checked by commander. */
+  choices?: readonly string[];
+}
+
+/** One configuration a spec compares (middleware on/off, a padding mode, a sweep point). */
+export interface Variant {
+  name: string;
+  description?: string;
+  /** Settings the spec's run() reads; also written to meta.json. */
+  settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** One trial to run: a key and the sample it uses. */
+export interface PlannedTrial extends TrialKey {
+  sample: BenchSample;
+}
+
+/** Options as the runner resolves them: the shared ones plus the spec's own. */
+export interface SpecRunOptions extends CommonOptions {
+  /** Values of the spec's own options, by SpecOption.key. */
+  specOptions: Readonly<Record<string, unknown>>;
+}
+
+/** What a spec's run() gets for one trial. */
+export interface TrialContext {
+  key: TrialKey;
+  sample: BenchSample;
+  variant: Variant;
+  model: ModelLike;
+  media: MediaLike;
+  /** Times every stage (a span each); the model and pipeline must call it around every stage. */
+  stage: StageRunner;
+  options: SpecRunOptions;
+  /** True for warmup runs (never recorded). */
+  warmup: boolean;
+}
+
+/** What one trial produced, besides the spans the runner collected. */
+export interface TrialOutput {
+  result: GenerateResult;
+  media?: RequestMedia;
+  /** Input sizes of the compute stages, for their FLOPs (roofline). */
+  work?: RequestWork;
+  /** Max abs diff of first-token logits against the spec's reference variant. */
+  logitsMaxAbsDiff?: number;
+}
+
+/** A benchmark spec. Register it in registry.ts with one line. */
+export interface Spec {
+  name: string;
+  description: string;
+  /** Manifests used when --manifest is not given (absolute paths, usually under fixtures/). */
+  defaultManifests: readonly string[];
+  options: readonly SpecOption[];
+  /** Default of --isolate: `process` for specs whose summary compares memory across variants. */
+  defaultIsolation: 'none' | 'process';
+  /** Whether records carry logits_max_abs_diff (specs that compare variants' answers). */
+  comparesLogits: boolean;
+  variants(options: SpecRunOptions): Variant[];
+  /** The trials to run, in order. Default: {@link planTrials}. */
+  plan(input: { samples: readonly BenchSample[]; variants: readonly Variant[]; options: SpecRunOptions }): PlannedTrial[];
+  run(context: TrialContext): Promise<TrialOutput>;
+  /** Extra tables for summary.md and the terminal (optional). */
+  summarize?(summary: Summary, records: readonly TrialRecord[]): TextTable[];
+}
+
+/**
+ * The default plan: for each variant, repeat-major (every sample once, then again), so that a
+ * drift in the machine spreads over samples rather than hitting one; single-turn.
+ */
+export function planTrials(input: { samples: readonly BenchSample[]; variants: readonly Variant[]; options: SpecRunOptions }): PlannedTrial[] {
+  const trials: PlannedTrial[] = [];
+  for (const variant of input.variants) {
+    for (let repeat = 0; repeat < input.options.repeats; repeat++) {
+      for (const sample of input.samples) {
+        trials.push({ dataset: sample.dataset, sampleId: sample.sampleId, variant: variant.name, repeat, turn: 0, sample });
+      }
+    }
+  }
+  return trials;
+}
