@@ -1,0 +1,131 @@
+/**
+ * Media tool commands: `doctor` (which ffmpeg/ffprobe run, their paths and versions) and
+ * `inspect-media FILE...` (what probe finds and what the pipeline will produce).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ExitCode, errorMessage } from '../errors.js';
+import { binaryVersion, resolveBinary, type MediaTool } from '../media/ffmpeg.js';
+import { inspectMedia, type MediaInspection } from '../media/inspect.js';
+
+interface ToolFlags {
+  ffmpeg?: string;
+  ffprobe?: string;
+  timeout?: number;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function addToolOptions(command: Command): Command {
+  return command
+    .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
+    .option('--ffprobe <path>', 'ffprobe binary (default: $OMNI_BENCH_FFPROBE, else the bundled one)')
+    .option('--timeout <seconds>', 'time limit of each ffmpeg/ffprobe run', positiveNumber);
+}
+
+function doctor(flags: ToolFlags): void {
+  let failed = false;
+  for (const tool of ['ffmpeg', 'ffprobe'] as MediaTool[]) {
+    try {
+      const binary = resolveBinary(tool, tool === 'ffmpeg' ? flags.ffmpeg : flags.ffprobe);
+      const version = binaryVersion(binary);
+      process.stdout.write(`${tool.padEnd(8)} ok       ${binary.path} (${binary.source})\n${''.padEnd(17)}${version}\n`);
+    } catch (error) {
+      failed = true;
+      process.stdout.write(`${tool.padEnd(8)} MISSING  ${errorMessage(error)}\n`);
+    }
+  }
+  if (failed) process.exitCode = ExitCode.Failures;
+}
+
+function seconds(s: number): string {
+  return `${s.toFixed(2)} s`;
+}
+
+/** The lines `inspect-media` prints for one file. */
+export function formatInspection(r: MediaInspection): string {
+  if (r.status === 'error') return `${r.path}\n  FAILED (${r.kind}): ${r.error}\n`;
+  const { info, video, audio } = r;
+  const lines = [`${r.path}`];
+  lines.push(`  container  ${info.format}, ${seconds(info.durationSeconds)}, ${(info.sizeBytes / 1024).toFixed(1)} KB, streams: ${info.streams.join(', ')}`);
+  if (info.video) {
+    const v = info.video;
+    lines.push(`  video      ${v.codec} ${v.width}x${v.height}, ${v.fps.toFixed(2)} fps, ${v.frameCount} frames`);
+  }
+  if (info.audio) {
+    const a = info.audio;
+    lines.push(`  audio      ${a.codec} ${a.sampleRate} Hz, ${a.channels} ch, ${seconds(a.durationSeconds)}`);
+  }
+  if (video) {
+    const [t, h, w] = video.gridThw;
+    lines.push(
+      `  frames     ${video.nframes} sampled at ${video.sampleFps.toFixed(2)} fps, resized ${video.width}x${video.height}, ` +
+        `grid [${t}, ${h}, ${w}] = ${t * h * w} patches, ${video.visionTokens} vision tokens`,
+    );
+  }
+  if (audio) {
+    lines.push(
+      `  mel        ${seconds(audio.audioSeconds)} of audio, ${audio.melFrames} mel frames (${audio.paddedMelFrames} padded), ${audio.audioTokens} audio tokens`,
+    );
+  } else {
+    lines.push('  mel        no audio stream');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface InspectFlags extends ToolFlags {
+  fps?: number;
+  nframes?: number;
+  maxPixels?: number;
+  chunkLength?: number;
+  json?: boolean;
+}
+
+async function inspectFiles(files: string[], flags: InspectFlags): Promise<void> {
+  const results: MediaInspection[] = [];
+  for (const file of files) {
+    const result = await inspectMedia(file, {
+      ffmpegPath: flags.ffmpeg,
+      ffprobePath: flags.ffprobe,
+      timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
+      ...(flags.nframes !== undefined ? { nframes: flags.nframes } : { fps: flags.fps ?? 2 }),
+      maxPixels: flags.maxPixels,
+      chunkLength: flags.chunkLength,
+    });
+    results.push(result);
+    if (!flags.json) process.stdout.write(formatInspection(result));
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  const failed = results.filter((r) => r.status === 'error').length;
+  if (failed > 0) {
+    process.stderr.write(`omni-bench: ${failed} of ${results.length} file(s) failed\n`);
+    process.exitCode = ExitCode.Failures;
+  }
+}
+
+/** Registers `doctor` and `inspect-media`. */
+export function mediaCommands(program: Command): void {
+  addToolOptions(program.command('doctor').description('print the ffmpeg and ffprobe binaries in use, their paths and versions')).action(
+    (flags: ToolFlags) => doctor(flags),
+  );
+  addToolOptions(
+    program
+      .command('inspect-media')
+      .description('probe media files and show what the pipeline will produce (frames, size, vision tokens, mel frames, audio tokens)')
+      .argument('<files...>', 'media files')
+      .option('--fps <n>', 'frames per second to sample (default 2)', positiveNumber)
+      .option('--nframes <n>', 'sample exactly n frames instead of by fps', positiveInt)
+      .option('--max-pixels <n>', 'cap on pixels per frame', positiveInt)
+      .option('--chunk-length <seconds>', 'audio chunk length for max_length padding (default 30)', positiveNumber)
+      .option('--json', 'print the results as JSON'),
+  ).action((files: string[], flags: InspectFlags) => inspectFiles(files, flags));
+}

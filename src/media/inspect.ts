@@ -1,0 +1,85 @@
+/**
+ * inspectMedia: what probe finds in a file and what the pipeline will make of it (sampled
+ * frames, resized size, vision tokens, audio seconds, mel frames, audio tokens), as a tagged
+ * outcome so one broken file never stops a listing.
+ */
+import { errorMessage } from '../errors.js';
+import { decodeAudioTrack, WHISPER_SAMPLE_RATE } from './audio.js';
+import { MediaFailure, type MediaFailureKind } from './errors.js';
+import type { MediaToolOptions } from './ffmpeg.js';
+import { planFrames, type FramePlan, type SampleFramesOptions } from './frames.js';
+import { DEFAULT_CHUNK_SECONDS, HOP_LENGTH, qwenAudioTokens } from './mel.js';
+import { MERGE_SIZE, PATCH_SIZE, TEMPORAL_PATCH_SIZE } from './patchify.js';
+import { probe, type MediaInfo } from './probe.js';
+
+/** What the vision side of the pipeline will produce. */
+export interface VideoPlanSummary extends FramePlan {
+  nframes: number;
+  gridThw: [number, number, number];
+  visionTokens: number;
+}
+
+/** What the audio side of the pipeline will produce (from the decoded sample count). */
+export interface AudioPlanSummary {
+  samples: number;
+  audioSeconds: number;
+  /** Valid mel frames: ceil(samples / 160). */
+  melFrames: number;
+  /** Columns after max_length padding: chunks x chunkLength x 100. */
+  paddedMelFrames: number;
+  /** Qwen2.5-Omni audio tokens for melFrames. */
+  audioTokens: number;
+}
+
+/** Outcome of inspecting one file. */
+export type MediaInspection =
+  | { status: 'ok'; path: string; info: MediaInfo; video: VideoPlanSummary | undefined; audio: AudioPlanSummary | undefined }
+  | { status: 'error'; path: string; kind: MediaFailureKind | 'other'; error: string };
+
+/** Options of inspectMedia. */
+export interface InspectOptions extends SampleFramesOptions, MediaToolOptions {
+  /** Seconds per max_length chunk. Default 30. */
+  chunkLength?: number;
+}
+
+/** The vision plan of probed media: frames, size, grid, tokens. */
+export function summariseVideo(info: MediaInfo, opts: SampleFramesOptions = {}): VideoPlanSummary {
+  const plan = planFrames(info, opts);
+  const nframes = plan.indices.length;
+  const gridT = Math.ceil(nframes / TEMPORAL_PATCH_SIZE);
+  const gridH = plan.height / PATCH_SIZE;
+  const gridW = plan.width / PATCH_SIZE;
+  return { ...plan, nframes, gridThw: [gridT, gridH, gridW], visionTokens: (gridT * gridH * gridW) / (MERGE_SIZE * MERGE_SIZE) };
+}
+
+/** The audio plan of `samples` mono 16 kHz samples. */
+export function summariseAudio(samples: number, chunkLength = DEFAULT_CHUNK_SECONDS): AudioPlanSummary {
+  const melFrames = Math.ceil(samples / HOP_LENGTH);
+  const chunkSamples = Math.round(chunkLength * WHISPER_SAMPLE_RATE);
+  const chunks = Math.max(1, Math.ceil(samples / chunkSamples));
+  return {
+    samples,
+    audioSeconds: samples / WHISPER_SAMPLE_RATE,
+    melFrames,
+    paddedMelFrames: chunks * (chunkSamples / HOP_LENGTH),
+    audioTokens: qwenAudioTokens(melFrames),
+  };
+}
+
+/** Probes `path`, plans its frames and decodes its audio (for the exact sample count). Never throws for a bad file. */
+export async function inspectMedia(path: string, opts: InspectOptions = {}): Promise<MediaInspection> {
+  try {
+    const info = await probe(path, opts);
+    const video = info.video ? summariseVideo(info, { ...opts, info }) : undefined;
+    let audio: AudioPlanSummary | undefined;
+    if (info.audio) {
+      const track = await decodeAudioTrack(path, opts);
+      if (track.status === 'ok') audio = summariseAudio(track.samples.length, opts.chunkLength);
+    }
+    return { status: 'ok', path, info, video, audio };
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    const kind = error instanceof MediaFailure ? error.kind : 'other';
+    return { status: 'error', path, kind, error: errorMessage(error) };
+  }
+}
