@@ -184,7 +184,7 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
       model.decodeStep(0, past, past.length),
     );
 
-    progress(`calibrating fp32 MatMul 1024^3 (${options.threads ?? 'default'} threads)`);
+    progress(`calibrating fp32 MatMul (${options.threads ?? 'default'} threads)`);
     const calibration = await calibrateMatMul({ executionProvider: ep, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
     return {
       dir: model.dir,
