@@ -58,8 +58,11 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** Tokens generated per request unless the spec or --max-new-tokens says otherwise. */
+export const DEFAULT_MAX_NEW_TOKENS = 16;
+
 /** Adds the shared options to a spec's command. */
-export function addCommonOptions(command: Command, spec: { defaultIsolation: 'none' | 'process' }): Command {
+export function addCommonOptions(command: Command, spec: { defaultIsolation: 'none' | 'process'; defaultMaxNewTokens?: number }): Command {
   return command
     .option('--manifest <path>', 'manifest CSV (repeatable; default: the spec\'s fixture manifest)', collect)
     .option('--model <dir|preset>', 'model directory or builder preset (tiny, small)', 'small')
@@ -70,7 +73,7 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
     .option('--max-samples <n>', 'use at most N samples (deterministic with --seed)', parseCount('--max-samples', 1))
     .option('--seed <n>', 'seed of sample selection and of the built model', parseCount('--seed'), 0)
     .option('--shard <K/N>', 'run the K-th of N stable parts of the samples', parseShard)
-    .option('--max-new-tokens <n>', 'tokens to generate per request', parseCount('--max-new-tokens', 1), 16)
+    .option('--max-new-tokens <n>', 'tokens to generate per request', parseCount('--max-new-tokens', 1), spec.defaultMaxNewTokens ?? DEFAULT_MAX_NEW_TOKENS)
     .option('--out <dir>', 'results folder (default results/<spec>/<timestamp>-<id>)')
     .option('--resume <dir>', 'complete an interrupted run: only the missing trials run')
     .option('--json', 'print summary.json to stdout instead of the table', false)
@@ -97,7 +100,7 @@ export function defaultCommonOptions(): CommonOptions {
     maxSamples: undefined,
     seed: 0,
     shard: undefined,
-    maxNewTokens: 16,
+    maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
     out: undefined,
     resume: undefined,
     json: false,

@@ -75,6 +75,8 @@ export interface Spec {
   /** Manifests used when --manifest is not given (absolute paths, usually under fixtures/). */
   defaultManifests: readonly string[];
   options: readonly SpecOption[];
+  /** Default of --max-new-tokens for this spec. Default 16. */
+  defaultMaxNewTokens?: number;
   /** Default of --isolate: `process` for specs whose summary compares memory across variants. */
   defaultIsolation: 'none' | 'process';
   /** Whether records carry logits_max_abs_diff (specs that compare variants' answers). */
