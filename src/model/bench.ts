@@ -11,6 +11,7 @@ import type { ComponentName } from './genai-config.js';
 import { calibrateMatMul, type MatMulCalibration } from './calibrate.js';
 import { OmniModel } from './omni-model.js';
 import type { KvCache, Message } from './types.js';
+import { median } from '../profiler/stats.js';
 
 /** Options of {@link benchModel}. */
 export interface ModelBenchOptions {
@@ -62,13 +63,7 @@ export interface BenchSummaryRow extends BenchRow {
   percentOfPeak: number | null;
 }
 
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty list');
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+export { median };
 
 /** Derives median, GFLOP/s and % of peak per row. */
 export function summarizeBench(result: ModelBenchResult): BenchSummaryRow[] {

@@ -8,6 +8,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
+import { median } from '../profiler/stats.js';
 
 const { onnx } = onnxProto;
 
@@ -64,12 +65,6 @@ export function matMulModel(n: number, weight: Float32Array = fill(n * n, 2)): U
     },
   });
   return onnx.ModelProto.encode(model).finish();
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** Measures fp32 MatMul GFLOP/s through onnxruntime-node. */

@@ -9,6 +9,7 @@ import { ModelError } from '../errors.js';
 import { audioVideoChunks, gridTokens, ropePositions, type Grid, type RopeConfig, type RopeSegment } from './rope.js';
 import type { OmniTokenizer } from './tokenizer.js';
 import type { BuiltPrompt, ContentPart, DecoderState, EncoderOutput, Message, PromptOptions, TokenCounts } from './types.js';
+import { QWEN_OMNI_TOKEN_IDS as QWEN_IDS } from './token-ids.js';
 
 /** The system prompt Qwen2.5-Omni expects (its processor warns without it). */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -28,17 +29,7 @@ export interface PromptTokenIds {
 }
 
 /** Qwen2.5-Omni's ids (DESIGN.md section 3). */
-export const QWEN_OMNI_TOKEN_IDS: PromptTokenIds = {
-  imStart: 151644,
-  imEnd: 151645,
-  audio: 151646,
-  audioStart: 151647,
-  audioEnd: 151648,
-  visionStart: 151652,
-  visionEnd: 151653,
-  image: 151655,
-  video: 151656,
-};
+export const QWEN_OMNI_TOKEN_IDS: PromptTokenIds = QWEN_IDS;
 
 /** What the template needs besides the messages. */
 export interface PromptContext {

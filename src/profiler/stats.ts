@@ -3,6 +3,7 @@
  * std, min, max, a bootstrap 95% interval of the mean, and Tukey outliers (flagged, never dropped).
  */
 import type { Statistics } from './types.js';
+import { mulberry32 } from '../random.js';
 
 /** A list with at least one element. */
 export type NonEmptyArray<T> = readonly [T, ...T[]];
@@ -37,16 +38,12 @@ export function quantile(sorted: SortedSamples, q: number): number {
   return upper === undefined ? lower : lower + (pos - base) * (upper - lower);
 }
 
-/** A seeded PRNG in [0, 1): mulberry32 (Tommy Ettinger), small and good enough for resampling. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded PRNG in [0, 1) for resampling: the project's mulberry32. */
+export const seededRandom: (seed: number) => () => number = mulberry32;
+
+/** Median of a non-empty list of finite values (linear interpolation, as {@link quantile}). */
+export function median(values: readonly number[]): number {
+  return quantile(sortSamples(values), 0.5);
 }
 
 /** Options of computeStatistics. */

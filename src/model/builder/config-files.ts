@@ -7,23 +7,13 @@ import { ROPE_THETA } from './decoder.js';
 import { mropeSection, type ModelPreset } from './presets.js';
 import { NUM_MEL_BINS, N_WINDOW } from './speech.js';
 import { PATCH_SIZE, SPATIAL_MERGE_SIZE, TEMPORAL_PATCH_SIZE } from './vision.js';
+import { QWEN_OMNI_TOKEN_IDS } from '../token-ids.js';
 
 /** Qwen2.5 / Qwen2.5-Omni vocabulary size (embedding rows; the BPE uses fewer). */
 export const VOCAB_SIZE = 151936;
 
 /** Qwen2.5-Omni special token ids (DESIGN.md section 3). */
-export const TOKEN_IDS = {
-  endoftext: 151643,
-  imStart: 151644,
-  imEnd: 151645,
-  audio: 151646,
-  audioStart: 151647,
-  audioEnd: 151648,
-  visionStart: 151652,
-  visionEnd: 151653,
-  image: 151655,
-  video: 151656,
-} as const;
+export const TOKEN_IDS = QWEN_OMNI_TOKEN_IDS;
 
 /** genai_config.json of a reference model built from `preset`. */
 export function genaiConfigFor(preset: ModelPreset, seed: number, builderVersion: number): GenaiConfig {

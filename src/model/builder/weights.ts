@@ -3,6 +3,7 @@
  * stream, keyed by (seed, tensor name), so a tensor's values do not depend on the order
  * in which the graph is built, and the same seed always gives byte-identical files.
  */
+import { mulberry32 } from '../../random.js';
 
 /** FNV-1a 32-bit hash of a string: mixes a tensor name into its stream's seed. */
 function fnv1a(text: string): number {
@@ -14,17 +15,7 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Source of seeded tensors for one model build. */
 export class WeightSource {
