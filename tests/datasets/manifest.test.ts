@@ -1,6 +1,6 @@
 import { mkdtemp, mkdir, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../src/errors.js';
 import { FIXTURES_DIR } from '../../src/paths.js';
@@ -124,7 +124,7 @@ describe('writeManifest', () => {
     await writeManifest(out, rows);
     const text = await readFile(out, 'utf8');
     expect(text.split('\n')[0]).toBe(HEADER);
-    expect(text).toContain('../../../'); // relative, not absolute
+    expect(text).toContain(`,${relative(dirname(out), V01)},`); // relative to the manifest, not absolute
     expect(text).not.toContain(',/'); // no absolute path cell
     const loaded = await loadManifest(out);
     expect(loaded.invalid).toEqual([]);

@@ -41,9 +41,9 @@ describe('shared options and plans', () => {
     expect(plan.map((t) => `${t.sampleId}${t.repeat}`)).toEqual(['a0', 'b0', 'a1', 'b1']);
   });
 
-  it('registers ttft-breakdown with the Video-MME fixture manifest as its default', () => {
+  it('registers ttft-breakdown with the one-question-per-video Video-MME fixture manifest as its default', () => {
     expect(listSpecs().map((s) => s.name)).toContain('ttft-breakdown');
-    expect(getSpec('ttft-breakdown').defaultManifests[0]).toMatch(/fixtures\/datasets\/video-mme\/manifest\.csv$/);
+    expect(getSpec('ttft-breakdown').defaultManifests[0]).toMatch(/fixtures\/datasets\/video-mme\/manifest-1q\.csv$/);
     expect(() => getSpec('nope')).toThrow(/unknown spec 'nope'/);
   });
 });
