@@ -81,7 +81,17 @@ export async function openSessions(dir: string, config: GenaiConfig, options: Om
       try {
         session = await ort.InferenceSession.create(path, sessionOptionsFor(options, component));
       } catch (error) {
-        throw new ModelError(`${path}: ONNX Runtime cannot load it (${(error as Error).message.split('\n')[0]})`, undefined, { cause: error });
+        const reason = (error as Error).message.split('\n')[0] ?? '';
+        // The binding lists providers it was compiled with (cuda among them) even when the
+        // provider's own libraries were never installed: that is the provider's fault, not the file's.
+        if (/AppendExecutionProvider|providers_shared|provider/i.test(reason) && (options.executionProvider ?? 'cpu') !== 'cpu') {
+          throw new ModelError(
+            `execution provider '${options.executionProvider}' could not be initialised (${reason}); its libraries are not installed here (onnxruntime-node-install=skip leaves out CUDA), use --ep cpu`,
+            undefined,
+            { cause: error },
+          );
+        }
+        throw new ModelError(`${path}: ONNX Runtime cannot load it (${reason})`, undefined, { cause: error });
       }
       sessions[component] = session;
       checkNames(dir, config, component, session);

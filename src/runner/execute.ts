@@ -4,6 +4,7 @@
  * (0 all trials ok, 1 some failed, 2 nothing could run, 130 interrupted).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
@@ -92,6 +93,8 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
   const resumed = cliOptions.resume ? loadResumeState(cliOptions.resume, spec.name, cliOptions, io.explicit) : undefined;
   const options = resumed?.options ?? cliOptions;
   const outDir = options.resume ?? options.out ?? defaultResultsDir(spec.name);
+  // A run that fails before its first record leaves nothing behind in a folder it created.
+  const createdDir = !resumed && !existsSync(outDir);
   if (!resumed && existsSync(resultPath(outDir, 'records'))) {
     throw new UsageError(`${outDir} already holds results (records.csv); pass --resume ${outDir} to complete it, or another --out`);
   }
@@ -159,6 +162,11 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
       if (outcome.model) meta.model = { ...outcome.model.info, loadMs: outcome.model.loadMs };
       for (const w of outcome.warmupErrors) io.stderr.write(`omni-bench: warning: warmup failed (not recorded): ${w}\n`);
     }
+  } catch (error) {
+    // Nothing ran (the model did not load, say): exit 2 must not leave a results folder behind.
+    const written = existsSync(resultPath(outDir, 'records')) ? readRecordsCsv(resultPath(outDir, 'records')).records.length : 0;
+    if (createdDir && written === 0) await rm(outDir, { recursive: true, force: true });
+    throw error;
   } finally {
     removeSigint();
   }
