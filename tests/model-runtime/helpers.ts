@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EncoderOutput, MelFeatures, VisionPatches } from '../../src/model/types.js';
+import { pseudoRandom } from '../../src/model/bench.js';
 
 /** A fresh temp folder; remove it with `cleanup`. */
 export function tempDir(prefix = 'omni-bench-runtime-'): string {
@@ -12,15 +13,9 @@ export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Deterministic values in [-scale, scale). */
+/** Deterministic values in [-scale, scale) (the bench's generator). */
 export function noise(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = (x / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return pseudoRandom(n, scale, seed);
 }
 
 /** `seconds` of log-mel-like features (100 frames per second), all frames valid. */
