@@ -17,6 +17,7 @@ export { calibrateMatMul, type MatMulCalibration, type CalibrationOptions } from
 export { availableExecutionProviders } from './model/sessions.js';
 export type {
   MelFeatures,
+  AudioEncodeOptions,
   VisionPatches,
   EncoderOutput,
   ContentPart,

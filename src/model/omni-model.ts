@@ -13,7 +13,9 @@ import { greedyGenerate } from './generate.js';
 import { buildPrompt, QWEN_OMNI_TOKEN_IDS, type PromptContext } from './prompt.js';
 import { checkShape, openSessions, runSession, sessionOptionsFor } from './sessions.js';
 import { OmniTokenizer } from './tokenizer.js';
+import { audioTokens } from './flops.js';
 import type {
+  AudioEncodeOptions,
   BuiltPrompt,
   DecoderOutput,
   EncoderOutput,
@@ -93,8 +95,13 @@ export class OmniModel {
     return [...this.config.model.eos_token_id];
   }
 
-  /** Audio encoder on log-mel features; frames past `validFrames` are masked out. */
-  async encodeAudio(mel: MelFeatures): Promise<EncoderOutput> {
+  /**
+   * Audio encoder on log-mel features. By default frames past `validFrames` are masked out (the
+   * Qwen2.5-Omni processor's mask). With `encodePadding` the encoder runs over every frame, as
+   * Whisper does on its 30 s chunk, and only the tokens of the real audio are returned: the LLM
+   * sees the same tokens in every padding mode, the encoder pays for the padding.
+   */
+  async encodeAudio(mel: MelFeatures, options: AudioEncodeOptions = {}): Promise<EncoderOutput> {
     this.checkOpen();
     const s = this.config.model.speech;
     const bins = mel.melBins ?? 128;
@@ -105,12 +112,16 @@ export class OmniModel {
     if (!Number.isInteger(mel.validFrames) || mel.validFrames < 1 || mel.validFrames > mel.frames) {
       throw new ModelError(`input '${s.inputs.feature_attention_mask}': validFrames must be in [1, ${mel.frames}], given ${mel.validFrames}`);
     }
-    const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, mel.validFrames);
+    const maskedFrames = options.encodePadding ? mel.frames : mel.validFrames;
+    const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, maskedFrames);
     const result = await runSession('speech', this.sessions.speech, {
       [s.inputs.input_features]: tensorF32(mel.data, [1, bins, mel.frames]),
       [s.inputs.feature_attention_mask]: tensorI64(mask, [1, mel.frames]),
     });
-    return this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
+    const encoded = this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
+    if (!options.encodePadding) return encoded;
+    const tokens = Math.min(audioTokens(mel.validFrames), encoded.tokens);
+    return { ...encoded, features: encoded.features.slice(0, tokens * encoded.hiddenSize), tokens };
   }
 
   /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w]. */

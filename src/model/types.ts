@@ -17,6 +17,15 @@ export interface MelFeatures {
   melBins?: number;
 }
 
+/** Options of OmniModel.encodeAudio. */
+export interface AudioEncodeOptions {
+  /**
+   * Run the encoder over the padded frames too (Whisper style, `pad-all`), returning only the
+   * real audio's tokens. Default false: padded frames are masked out before the encoder.
+   */
+  encodePadding?: boolean;
+}
+
 /** Patches for the vision encoder as src/media/patchify produces them. */
 export interface VisionPatches {
   /** Row-major [patches, 1176] normalized values in Qwen's patch order. */

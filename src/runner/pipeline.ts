@@ -152,7 +152,12 @@ export async function runSerialRequest(
 
   // Phase 2: encoders, one after the other.
   const melIn = mel;
-  const audio = melIn ? await stage('audio_encoder', () => model.encodeAudio(melIn), { melFrames: melIn.frames }) : undefined;
+  // pad-all: the encoder pays for every padded frame (Whisper style); the LLM still gets only
+  // the real audio's tokens. The other modes mask (pad-features) or never make (dynamic) padding.
+  const encodePadding = padding === 'pad-all';
+  const audio = melIn
+    ? await stage('audio_encoder', () => model.encodeAudio(melIn, { encodePadding }), { melFrames: melIn.frames })
+    : undefined;
   const patchesIn = patches;
   const visionFeatures = patchesIn
     ? await stage('vision_encoder', () => model.encodeVision(patchesIn), { patches: out.visionPatches ?? 0 })
@@ -170,7 +175,8 @@ export async function runSerialRequest(
   const result = await model.generate(messages, { maxNewTokens: options.maxNewTokens, stage });
   const work: RequestWork = {
     audioMelFrames: melIn?.frames ?? null,
-    audioValidFrames: melIn?.validFrames ?? null,
+    // Frames the encoder treated as real: all of them under pad-all.
+    audioValidFrames: melIn ? (encodePadding ? melIn.frames : melIn.validFrames) : null,
     visionGrid: patchesIn?.gridThw ?? null,
   };
   return { result, media: out, work };

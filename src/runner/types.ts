@@ -4,7 +4,7 @@
  * media pipeline and profiler.
  */
 import type { StageRunner } from '../stages.js';
-import type { EncoderOutput, GenerateOptions, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
+import type { AudioEncodeOptions, EncoderOutput, GenerateOptions, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span, Tracker } from '../profiler/types.js';
 
@@ -35,7 +35,7 @@ export interface InvalidSample {
 
 /** The model calls a pipeline makes: OmniModel satisfies it; tests pass a double. */
 export interface ModelLike {
-  encodeAudio(mel: MelFeatures): Promise<EncoderOutput>;
+  encodeAudio(mel: MelFeatures, options?: AudioEncodeOptions): Promise<EncoderOutput>;
   encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
 }

@@ -67,6 +67,23 @@ describe('OmniModel on the tiny preset', () => {
     expect(maxAbsDiff(a.features, b.features)).toBeLessThanOrEqual(1e-5);
   });
 
+  it('with encodePadding runs the encoder over the padding but returns only the real tokens (pad-all)', async () => {
+    // 3 s: one full 2 s window and half of a second one, then padding to 30 s.
+    const real = mel(3, 7);
+    const padded = new Float32Array(128 * 3000).fill(-0.7);
+    for (let b = 0; b < 128; b++) padded.set(real.data.subarray(b * real.frames, (b + 1) * real.frames), b * 3000);
+    const input = { data: padded, frames: 3000, validFrames: real.frames };
+    const masked = await model.encodeAudio(input);
+    const whisper = await model.encodeAudio(input, { encodePadding: true });
+    expect(whisper.tokens).toBe(masked.tokens);
+    expect(whisper.tokens).toBe(75);
+    const H = whisper.hiddenSize;
+    // The full first window sees no padding either way: its 50 tokens agree.
+    expect(maxAbsDiff(whisper.features.subarray(0, 50 * H), masked.features.subarray(0, 50 * H))).toBeLessThanOrEqual(1e-5);
+    // The second window's real frames now attend to padded frames, as in Whisper: they differ.
+    expect(maxAbsDiff(whisper.features.subarray(50 * H), masked.features.subarray(50 * H))).toBeGreaterThan(1e-3);
+  });
+
   it('builds prompts whose placeholder counts equal the encoders\' output rows', () => {
     const p = model.buildPrompt(mixed());
     const c = model.config.model;
