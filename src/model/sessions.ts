@@ -7,18 +7,35 @@ import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import { COMPONENTS, componentPath, GENAI_CONFIG_FILE, layerName, type ComponentName, type GenaiConfig } from './genai-config.js';
 import type { OmniModelLoadOptions } from './types.js';
+import { matMulModel } from './calibrate.js';
 
 /** Execution providers this onnxruntime-node build can use. */
 export function availableExecutionProviders(): string[] {
   return ort.listSupportedBackends().map((b) => b.name);
 }
 
-/** Throws ModelError naming `ep` and the available ones when this build lacks it. */
-export function checkExecutionProvider(ep: string): void {
+/**
+ * Throws ModelError naming `ep` when this build lacks it, or when its libraries cannot be
+ * initialised: the binding lists providers it was compiled with (cuda among them) even when
+ * their shared libraries were never installed (`onnxruntime-node-install=skip`), so a provider
+ * other than cpu is proven by opening a one-node session on it before any model file is read.
+ */
+export async function checkExecutionProvider(ep: string): Promise<void> {
   const available = availableExecutionProviders();
   if (!available.includes(ep)) {
     throw new ModelError(`execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`);
   }
+  if (ep === 'cpu') return;
+  let probe: ort.InferenceSession;
+  try {
+    probe = await ort.InferenceSession.create(matMulModel(1), { executionProviders: [ep], logSeverityLevel: 4 });
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0] ?? '';
+    throw new ModelError(`execution provider '${ep}' could not be initialised (${reason}); its libraries are not installed here, use --ep cpu`, undefined, {
+      cause: error,
+    });
+  }
+  await probe.release();
 }
 
 /** Session options for one component (the profile prefix gets the component name). */
@@ -72,7 +89,7 @@ function checkNames(dir: string, config: GenaiConfig, component: ComponentName, 
 
 /** Opens one session per component. Throws ModelError naming the file that ONNX Runtime cannot load. */
 export async function openSessions(dir: string, config: GenaiConfig, options: OmniModelLoadOptions): Promise<Record<ComponentName, ort.InferenceSession>> {
-  checkExecutionProvider(options.executionProvider ?? 'cpu');
+  await checkExecutionProvider(options.executionProvider ?? 'cpu');
   const sessions: Partial<Record<ComponentName, ort.InferenceSession>> = {};
   try {
     for (const component of COMPONENTS) {
@@ -81,17 +98,7 @@ export async function openSessions(dir: string, config: GenaiConfig, options: Om
       try {
         session = await ort.InferenceSession.create(path, sessionOptionsFor(options, component));
       } catch (error) {
-        const reason = (error as Error).message.split('\n')[0] ?? '';
-        // The binding lists providers it was compiled with (cuda among them) even when the
-        // provider's own libraries were never installed: that is the provider's fault, not the file's.
-        if (/AppendExecutionProvider|providers_shared|provider/i.test(reason) && (options.executionProvider ?? 'cpu') !== 'cpu') {
-          throw new ModelError(
-            `execution provider '${options.executionProvider}' could not be initialised (${reason}); its libraries are not installed here (onnxruntime-node-install=skip leaves out CUDA), use --ep cpu`,
-            undefined,
-            { cause: error },
-          );
-        }
-        throw new ModelError(`${path}: ONNX Runtime cannot load it (${reason})`, undefined, { cause: error });
+        throw new ModelError(`${path}: ONNX Runtime cannot load it (${(error as Error).message.split('\n')[0]})`, undefined, { cause: error });
       }
       sessions[component] = session;
       checkNames(dir, config, component, session);

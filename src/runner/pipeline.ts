@@ -8,6 +8,7 @@
 import type { StageRunner } from '../stages.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, MediaLike, ModelLike, SampledVideo } from './types.js';
+import type { Measures } from '../report/record.js';
 
 /** Audio padding modes (DESIGN.md section 4). */
 export type AudioPadding = 'pad-all' | 'pad-features' | 'dynamic';
@@ -28,16 +29,8 @@ export interface SerialRequestOptions {
   audioInVideo?: boolean;
 }
 
-/** Sizes of what the request fed the model, for the record's media columns. */
-export interface RequestMedia {
-  audioSeconds: number | null;
-  videoSeconds: number | null;
-  videoFrames: number | null;
-  frameWidth: number | null;
-  frameHeight: number | null;
-  melFrames: number | null;
-  visionPatches: number | null;
-}
+/** Sizes of what the request fed the model: the record's media columns. */
+export type RequestMedia = Pick<Measures, 'audioSeconds' | 'videoSeconds' | 'videoFrames' | 'frameWidth' | 'frameHeight' | 'melFrames' | 'visionPatches'>;
 
 /** Input sizes of the compute stages, for their FLOPs (null: the stage did not run). */
 export interface RequestWork {

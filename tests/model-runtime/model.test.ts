@@ -261,6 +261,18 @@ describe('OmniModel.load', () => {
     );
   });
 
+  it('names a listed provider whose libraries cannot load, before blaming any model file', async () => {
+    // onnxruntime-node lists cuda even where its CUDA libraries were skipped at install.
+    const loaded = await OmniModel.load(dir, { executionProvider: 'cuda' }).then(
+      (m) => m,
+      (error: Error) => error,
+    );
+    if (loaded instanceof OmniModel) return void (await loaded.release()); // a machine with working CUDA
+    expect(loaded).toBeInstanceOf(ModelError);
+    expect(loaded.message).toMatch(/^execution provider 'cuda' (could not be initialised|is not available)/);
+    expect(loaded.message).not.toMatch(/\.onnx/);
+  });
+
   it('writes one ORT profile per session on release when asked, and refuses use after release', async () => {
     const prefix = join(scratch, 'profile');
     const profiled = await OmniModel.load(dir, { intraOpThreads: 1, profileFilePrefix: prefix });
