@@ -1,8 +1,8 @@
 /**
- * Media pipeline figures (issue 3): decodeAudio of a 10 s clip; logMel of 30 s (dynamic and
- * max_length) against transformers.js' WhisperFeatureExtractor on the same samples in the same
- * run; sampleFrames + patchify of a 10 s 640x360 clip at 2 fps; a 5 s clip's dynamic vs
- * max_length feature cost. Medians of --runs runs (3x for the 5 s comparison) after a warmup.
+ * Media pipeline figures (issues 3 and 8): decodeAudio of a 10 s clip; logMel of 30 s (dynamic and
+ * max_length, chunk 30 s) against transformers.js' WhisperFeatureExtractor on the same samples in
+ * the same run; sampleFrames + patchify of a 10 s 640x360 clip at 2 fps; a 5 s clip's dynamic vs
+ * max_length feature cost at Whisper's 30 s chunk and at Qwen2.5-Omni's 300 s chunk. Medians of --runs runs (3x for the 5 s comparison) after a warmup.
  * Usage: node --expose-gc --import tsx scripts/bench-media.ts [--runs N]
  * (--expose-gc lets it collect garbage between timed calls; without it timings are noisier.)
  */
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
     ((await fe(x)) as { input_features: { data: Float32Array } }).input_features.data;
 
   // Equal output first: max abs diff against the reference.
-  const diff30 = maxAbsDiff(logMel(x30, { padding: 'max_length' }).data, await reference(x30));
-  const diff5 = maxAbsDiff(logMel(x5, { padding: 'max_length' }).data, await reference(x5));
+  const diff30 = maxAbsDiff(logMel(x30, { padding: 'max_length', chunkLengthS: 30 }).data, await reference(x30));
+  const diff5 = maxAbsDiff(logMel(x5, { padding: 'max_length', chunkLengthS: 30 }).data, await reference(x5));
 
   const timings: Timing[] = [
     { label: 'decodeAudio 10 s m4a (a04_speechlike_10s.m4a)', ms: [] },
@@ -88,29 +88,34 @@ async function main(): Promise<void> {
     { label: 'logMel 5 s dynamic', ms: [] },
     { label: 'logMel 5 s max_length (padded to 30 s)', ms: [] },
     { label: 'transformers.js WhisperFeatureExtractor 5 s', ms: [] },
+    { label: 'logMel 5 s max_length (padded to 300 s)', ms: [] },
     { label: 'sampleFrames 10 s 640x360 @ 2 fps (v03)', ms: [] },
     { label: 'patchify 20 frames 644x364', ms: [] },
   ];
-  const [decode, mel30, dyn30, ref30, dyn5, mel5, ref5, sample, patch] = timings as [Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing];
+  const [decode, mel30, dyn30, ref30, dyn5, mel5, ref5, mel5q, sample, patch] = timings as [Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing];
+  const whisper = { chunkLengthS: 30 } as const;
+  const qwen = { chunkLengthS: 300 } as const;
   let frames = await sampleFrames(media('v03_640x360_h264_aac_10s.mp4'));
   // Warmup; then each phase interleaves its variants so load changes hit them alike.
   await decodeAudio(media('a04_speechlike_10s.m4a'));
-  logMel(x30, { padding: 'dynamic' });
-  logMel(x5, { padding: 'max_length' });
+  logMel(x30, { padding: 'dynamic', ...whisper });
+  logMel(x5, { padding: 'max_length', ...whisper });
+  logMel(x5, { padding: 'max_length', ...qwen });
   patchify(frames);
   await reference(x5);
   // Phase 1: ours against transformers.js, interleaved on the same samples.
   for (let r = 0; r < runs; r++) {
-    mel30.ms.push(await time(() => logMel(x30, { padding: 'max_length' })));
-    dyn30.ms.push(await time(() => logMel(x30, { padding: 'dynamic' })));
+    mel30.ms.push(await time(() => logMel(x30, { padding: 'max_length', ...whisper })));
+    dyn30.ms.push(await time(() => logMel(x30, { padding: 'dynamic', ...whisper })));
     ref30.ms.push(await time(() => reference(x30)));
     ref5.ms.push(await time(() => reference(x5)));
   }
   // Phase 2: the 5 s clip's two padding modes, interleaved, apart from transformers.js (whose
   // allocations would put its garbage collection inside the short dynamic timings).
   for (let r = 0; r < 3 * runs; r++) {
-    dyn5.ms.push(await time(() => logMel(x5, { padding: 'dynamic' })));
-    mel5.ms.push(await time(() => logMel(x5, { padding: 'max_length' })));
+    dyn5.ms.push(await time(() => logMel(x5, { padding: 'dynamic', ...qwen })));
+    mel5.ms.push(await time(() => logMel(x5, { padding: 'max_length', ...whisper })));
+    mel5q.ms.push(await time(() => logMel(x5, { padding: 'max_length', ...qwen })));
   }
   // Phase 3: ffmpeg work.
   for (let r = 0; r < runs; r++) {
@@ -128,7 +133,7 @@ async function main(): Promise<void> {
   process.stdout.write(`max |logMel - transformers.js|: 30 s ${diff30.toExponential(2)}, 5 s ${diff5.toExponential(2)}\n`);
   process.stdout.write(`logMel max_length vs transformers.js (30 s): ${(median(ref30.ms) / median(mel30.ms)).toFixed(1)}x faster\n`);
   process.stdout.write(`logMel dynamic vs transformers.js (30 s): ${(median(ref30.ms) / median(dyn30.ms)).toFixed(1)}x faster\n`);
-  process.stdout.write(`5 s clip: dynamic ${(median(mel5.ms) / median(dyn5.ms)).toFixed(1)}x cheaper than max_length\n`);
+  process.stdout.write(`5 s clip: dynamic ${(median(mel5.ms) / median(dyn5.ms)).toFixed(1)}x cheaper than max_length at 30 s, ${(median(mel5q.ms) / median(dyn5.ms)).toFixed(1)}x at 300 s\n`);
   process.stdout.write(`sampleFrames + patchify (10 s 640x360, 2 fps): ${(median(sample.ms) + median(patch.ms)).toFixed(1)} ms (${frames.frames.length} frames)\n`);
 }
 

@@ -25,6 +25,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** A chunk_length logMel accepts: a multiple of 0.01 s (whole mel frames), at least one 25 ms window. */
+function chunkSeconds(value: string): number {
+  const n = Number(value);
+  const samples = Math.round(n * 16_000);
+  if (!Number.isFinite(n) || n <= 0 || samples % 160 !== 0 || samples < 400) {
+    throw new InvalidArgumentError('expected seconds, a multiple of 0.01 and at least 0.025 (Qwen2.5-Omni: 300, Whisper: 30)');
+  }
+  return n;
+}
+
 function addToolOptions(command: Command): Command {
   return command
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
@@ -74,7 +84,8 @@ export function formatInspection(r: MediaInspection): string {
   }
   if (audio) {
     lines.push(
-      `  mel        ${seconds(audio.audioSeconds)} of audio, ${audio.melFrames} mel frames (${audio.paddedMelFrames} padded), ${audio.audioTokens} audio tokens`,
+      `  mel        ${seconds(audio.audioSeconds)} of audio, ${audio.melFrames} mel frames (${audio.paddedMelFrames} padded), ${audio.audioTokens} audio tokens` +
+        (audio.truncatedSamples > 0 ? ` (audio past the ${seconds(audio.paddedMelFrames / 100)} chunk is cut, as the processor does)` : ''),
     );
   } else {
     lines.push('  mel        no audio stream');
@@ -99,7 +110,7 @@ async function inspectFiles(files: string[], flags: InspectFlags): Promise<void>
       timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
       ...(flags.nframes !== undefined ? { nframes: flags.nframes } : { fps: flags.fps ?? 2 }),
       maxPixels: flags.maxPixels,
-      chunkLength: flags.chunkLength,
+      chunkLengthS: flags.chunkLength,
     });
     results.push(result);
     if (!flags.json) process.stdout.write(formatInspection(result));
@@ -125,7 +136,7 @@ export function mediaCommands(program: Command): void {
       .option('--fps <n>', 'frames per second to sample (default 2)', positiveNumber)
       .option('--nframes <n>', 'sample exactly n frames instead of by fps', positiveInt)
       .option('--max-pixels <n>', 'cap on pixels per frame', positiveInt)
-      .option('--chunk-length <seconds>', 'audio chunk length for max_length padding (default 30)', positiveNumber)
+      .option('--chunk-length <seconds>', "the processor's audio chunk_length: max_length padding and truncation (default 300, Qwen2.5-Omni)", chunkSeconds)
       .option('--json', 'print the results as JSON'),
   ).action((files: string[], flags: InspectFlags) => inspectFiles(files, flags));
 }

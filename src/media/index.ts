@@ -27,6 +27,7 @@ export {
   HOP_LENGTH,
   MEL_SAMPLE_RATE,
   DEFAULT_CHUNK_SECONDS,
+  WHISPER_CHUNK_SECONDS,
   type LogMel,
   type LogMelOptions,
   type MelPadding,

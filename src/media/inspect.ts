@@ -23,10 +23,12 @@ export interface VideoPlanSummary extends FramePlan {
 export interface AudioPlanSummary {
   samples: number;
   audioSeconds: number;
-  /** Valid mel frames: ceil(samples / 160). */
+  /** Valid mel frames: ceil(min(samples, chunk) / 160). */
   melFrames: number;
-  /** Columns after max_length padding: chunks x chunkLength x 100. */
+  /** Columns after max_length padding: chunkLengthS x 100. */
   paddedMelFrames: number;
+  /** Samples past the chunk that the processor drops (0 when the audio fits). */
+  truncatedSamples: number;
   /** Qwen2.5-Omni audio tokens for melFrames. */
   audioTokens: number;
 }
@@ -38,8 +40,8 @@ export type MediaInspection =
 
 /** Options of inspectMedia. */
 export interface InspectOptions extends SampleFramesOptions, MediaToolOptions {
-  /** Seconds per max_length chunk. Default 30. */
-  chunkLength?: number;
+  /** The processor's chunk_length in seconds. Default 300 (Qwen2.5-Omni). */
+  chunkLengthS?: number;
 }
 
 /** The vision plan of probed media: frames, size, grid, tokens. */
@@ -52,16 +54,17 @@ export function summariseVideo(info: MediaInfo, opts: SampleFramesOptions = {}):
   return { ...plan, nframes, gridThw: [gridT, gridH, gridW], visionTokens: (gridT * gridH * gridW) / (MERGE_SIZE * MERGE_SIZE) };
 }
 
-/** The audio plan of `samples` mono 16 kHz samples. */
-export function summariseAudio(samples: number, chunkLength = DEFAULT_CHUNK_SECONDS): AudioPlanSummary {
-  const melFrames = Math.ceil(samples / HOP_LENGTH);
-  const chunkSamples = Math.round(chunkLength * WHISPER_SAMPLE_RATE);
-  const chunks = Math.max(1, Math.ceil(samples / chunkSamples));
+/** The audio plan of `samples` mono 16 kHz samples, truncated to the chunk as logMel does. */
+export function summariseAudio(samples: number, chunkLengthS = DEFAULT_CHUNK_SECONDS): AudioPlanSummary {
+  const chunkSamples = Math.round(chunkLengthS * WHISPER_SAMPLE_RATE);
+  const used = Math.min(samples, chunkSamples);
+  const melFrames = Math.ceil(used / HOP_LENGTH);
   return {
     samples,
     audioSeconds: samples / WHISPER_SAMPLE_RATE,
     melFrames,
-    paddedMelFrames: chunks * (chunkSamples / HOP_LENGTH),
+    paddedMelFrames: chunkSamples / HOP_LENGTH,
+    truncatedSamples: samples - used,
     audioTokens: qwenAudioTokens(melFrames),
   };
 }
@@ -74,7 +77,7 @@ export async function inspectMedia(path: string, opts: InspectOptions = {}): Pro
     let audio: AudioPlanSummary | undefined;
     if (info.audio) {
       const track = await decodeAudioTrack(path, opts);
-      if (track.status === 'ok') audio = summariseAudio(track.samples.length, opts.chunkLength);
+      if (track.status === 'ok') audio = summariseAudio(track.samples.length, opts.chunkLengthS);
     }
     return { status: 'ok', path, info, video, audio };
   } catch (error) {

@@ -4,17 +4,19 @@
  * with reflect padding, power spectrum, 128 Slaney mel filters 0-8000 Hz (Slaney norm),
  * log10(max(x, 1e-10)), last frame dropped, max(x, max - 8), (x + 4) / 4.
  *
+ * The chunk is the processor config's `chunk_length` (300 s for Qwen2.5-Omni, 30 s for
+ * Whisper), passed by the caller as `chunkLengthS`. Audio longer than the chunk is truncated to
+ * it in every mode, as the processor's feature extractor does (truncation=True to n_samples).
+ *
  * Two padding modes:
- * - 'max_length': as WhisperFeatureExtractor: samples zero-padded to chunkLength seconds and every
- *   frame computed (3000 for 30 s). Longer audio is cut into chunkLength pieces, each padded and
- *   normalised on its own as Whisper's chunked inference does (`chunks` > 1 says so).
+ * - 'max_length': as WhisperFeatureExtractor: samples zero-padded to the chunk and every frame
+ *   computed (30 000 for 300 s), one max - 8 floor over all of them.
  * - 'dynamic': only ceil(samples / 160) frames. Whisper's frames near the end of the real audio
  *   see the zero padding (not a reflection of the real end), and its max - 8 floor is taken
  *   over every frame, including the one or two frames past ceil(samples / 160) that still
  *   overlap real samples. Dynamic mode computes those frames over the same zero tail, takes the
  *   max over them too, and then drops them, so its features are exactly the first
- *   ceil(samples / 160) columns of the max_length features (for audio up to chunkLength).
- *   Audio longer than chunkLength is treated as one piece, right end reflect-padded.
+ *   ceil(samples / 160) columns of the max_length features.
  */
 import type { MelFeatures } from '../model/types.js';
 import { RealPowerSpectrum } from './fft.js';
@@ -27,28 +29,34 @@ export const N_FFT = 400;
 export const HOP_LENGTH = 160;
 /** Mel bins of Qwen2.5-Omni / whisper-large-v3: 128. */
 export const MEL_BINS = 128;
-/** Default chunk length: 30 s (3000 frames). */
-export const DEFAULT_CHUNK_SECONDS = 30;
+/** Qwen2.5-Omni's processor chunk_length: 300 s (n_samples 4 800 000, nb_max_frames 30 000); the default. */
+export const DEFAULT_CHUNK_SECONDS = 300;
+/** Whisper's chunk_length: 30 s (3000 frames). */
+export const WHISPER_CHUNK_SECONDS = 30;
 
-/** 'max_length' pads to chunkLength (Whisper, Qwen processor); 'dynamic' computes the real frames only. */
+/** 'max_length' pads to the chunk (Whisper, Qwen processor); 'dynamic' computes the real frames only. */
 export type MelPadding = 'dynamic' | 'max_length';
 
 /** Options of logMel. */
 export interface LogMelOptions {
   /** Default 'max_length' (what WhisperFeatureExtractor does). */
   padding?: MelPadding;
-  /** Seconds per chunk in max_length mode; also the zero tail dynamic mode emulates. Default 30. */
-  chunkLength?: number;
+  /**
+   * The processor config's chunk_length in seconds: max_length pads to it, dynamic emulates its
+   * zero tail, and longer audio is truncated to it in both modes. Default 300 (Qwen2.5-Omni);
+   * pass the model's value (30 for Whisper).
+   */
+  chunkLengthS?: number;
 }
 
 /** What logMel returns: MelFeatures plus how the columns were made. */
 export interface LogMel extends MelFeatures {
   melBins: number;
   padding: MelPadding;
-  /** Pieces of chunkLength the audio was cut into (max_length mode, audio longer than chunkLength); else 1. */
-  chunks: number;
-  /** Columns per piece: chunkLength x 100 in max_length mode; `frames` in dynamic mode. */
+  /** The chunk in mel frames: chunkLengthS x 100 (the processor's nb_max_frames). */
   chunkFrames: number;
+  /** Samples past the chunk that were dropped (truncation to n_samples, as the processor); 0 when the audio fits. */
+  truncatedSamples: number;
 }
 
 /** Slaney mel scale (librosa htk=False), as transformers' hertz_to_mel(mel_scale='slaney'). */
@@ -194,53 +202,49 @@ function normaliseInto(logs: Float64Array, maxFrames: number, keep: number, data
   }
 }
 
-function chunkSamplesOf(chunkLength: number): number {
-  const samples = Math.round(chunkLength * MEL_SAMPLE_RATE);
-  if (!(chunkLength > 0) || samples % HOP_LENGTH !== 0 || samples < N_FFT) {
-    throw new RangeError(`chunkLength must be a positive multiple of 0.01 s and at least 0.025 s, got ${chunkLength}`);
+function chunkSamplesOf(chunkLengthS: number): number {
+  const samples = Math.round(chunkLengthS * MEL_SAMPLE_RATE);
+  if (!(chunkLengthS > 0) || !Number.isFinite(chunkLengthS) || samples % HOP_LENGTH !== 0 || samples < N_FFT) {
+    throw new RangeError(`chunkLengthS must be a positive multiple of 0.01 s and at least 0.025 s, got ${chunkLengthS}`);
   }
   return samples;
 }
 
 /**
  * Whisper log-mel features of mono 16 kHz `samples`: data [128, frames] row-major, and
- * validFrames = ceil(samples / 160) (the columns that come from real audio).
+ * validFrames = ceil(min(samples, chunk) / 160) (the columns that come from real audio).
  */
 export function logMel(samples: Float32Array, options: LogMelOptions = {}): LogMel {
   if (!(samples instanceof Float32Array)) throw new TypeError('logMel: samples must be a Float32Array of mono 16 kHz audio');
   const padding = options.padding ?? 'max_length';
   if (padding !== 'dynamic' && padding !== 'max_length') throw new RangeError(`padding must be 'dynamic' or 'max_length', got '${String(padding)}'`);
-  const chunkSamples = chunkSamplesOf(options.chunkLength ?? DEFAULT_CHUNK_SECONDS);
-  const length = samples.length;
+  const chunkSamples = chunkSamplesOf(options.chunkLengthS ?? DEFAULT_CHUNK_SECONDS);
+  const chunkFrames = chunkSamples / HOP_LENGTH;
+  // As the processor (WhisperFeatureExtractor, truncation=True): audio past n_samples is dropped.
+  const length = Math.min(samples.length, chunkSamples);
+  const truncatedSamples = samples.length - length;
   const validFrames = Math.ceil(length / HOP_LENGTH);
 
   if (padding === 'max_length') {
-    // As WhisperFeatureExtractor: pad to n_samples, compute n_samples/160 + 1 frames, drop the last.
-    const chunkFrames = chunkSamples / HOP_LENGTH;
-    const chunks = Math.max(1, Math.ceil(length / chunkSamples));
-    const columns = chunks * chunkFrames;
-    const data = new Float32Array(MEL_BINS * columns);
-    for (let c = 0; c < chunks; c++) {
-      const offset = c * chunkSamples;
-      const pieceLength = Math.min(chunkSamples, length - offset);
-      const logs = logMelFrames(samples, offset, pieceLength, chunkSamples, chunkFrames);
-      normaliseInto(logs, chunkFrames, chunkFrames, data, columns, c * chunkFrames);
-    }
-    return { data, frames: columns, validFrames, melBins: MEL_BINS, padding, chunks, chunkFrames };
+    // As WhisperFeatureExtractor: pad to n_samples, compute n_samples/160 + 1 frames, drop the
+    // last, and take the max - 8 floor over all of them (one piece: the floor of the whole
+    // padded chunk, never of a shorter piece).
+    const data = new Float32Array(MEL_BINS * chunkFrames);
+    const logs = logMelFrames(samples, 0, length, chunkSamples, chunkFrames);
+    normaliseInto(logs, chunkFrames, chunkFrames, data, chunkFrames, 0);
+    return { data, frames: chunkFrames, validFrames, melBins: MEL_BINS, padding, chunkFrames, truncatedSamples };
   }
 
-  // Dynamic: the signal as max_length would pad it (zeros to chunkLength, or no padding when
-  // longer); frames that still overlap real samples count for the max, then are dropped.
-  const padTo = Math.max(chunkSamples, length);
-  const framesForMax = Math.max(validFrames, Math.min(Math.ceil((length + N_FFT / 2) / HOP_LENGTH), Math.floor(padTo / HOP_LENGTH)));
+  // Dynamic: the signal as max_length pads it (zeros to the chunk); frames that still overlap
+  // real samples count for the max, then are dropped.
+  const framesForMax = Math.max(validFrames, Math.min(Math.ceil((length + N_FFT / 2) / HOP_LENGTH), chunkFrames));
   const data = new Float32Array(MEL_BINS * validFrames);
   if (validFrames > 0) {
-    const logs = logMelFrames(samples, 0, length, padTo, framesForMax);
+    const logs = logMelFrames(samples, 0, length, chunkSamples, framesForMax);
     normaliseInto(logs, framesForMax, validFrames, data, validFrames, 0);
   }
-  return { data, frames: validFrames, validFrames, melBins: MEL_BINS, padding, chunks: 1, chunkFrames: validFrames };
+  return { data, frames: validFrames, validFrames, melBins: MEL_BINS, padding, chunkFrames, truncatedSamples };
 }
-
 /**
  * Audio tokens Qwen2.5-Omni's audio encoder produces for `validFrames` mel frames
  * (_get_feat_extract_output_lengths: f = (L - 1) // 2 + 1, tokens = (f - 2) // 2 + 1).

@@ -12,7 +12,7 @@ describe('omni-bench inspect-media', () => {
     expect(r.stdout).toContain('h264 320x240, 10.00 fps, 40 frames');
     expect(r.stdout).toContain('8 sampled at 2.00 fps, resized 392x280, grid [4, 20, 28] = 2240 patches, 560 vision tokens');
     expect(r.stdout).toContain('no audio stream');
-    expect(r.stdout).toMatch(/1001 mel frames \(3000 padded\), 250 audio tokens/);
+    expect(r.stdout).toMatch(/1001 mel frames \(30000 padded\), 250 audio tokens/);
   });
 
   it('prints one clear line per broken file and exits 1', async () => {

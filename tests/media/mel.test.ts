@@ -71,7 +71,7 @@ describe('mel filters and window', () => {
   });
 });
 
-describe('logMel agrees with transformers.js WhisperFeatureExtractor (feature_size 128)', () => {
+describe('logMel agrees with transformers.js WhisperFeatureExtractor (feature_size 128, chunk 30 s)', () => {
   const signals: [string, Float32Array][] = [
     ['a 440 Hz tone (3 s)', tone(3, 440)],
     ['two mixed tones (12.34 s)', tone(12.34, 1000, 0.2).map((v, i) => v + 0.3 * Math.sin((2 * Math.PI * 97 * i) / 16000))],
@@ -82,36 +82,86 @@ describe('logMel agrees with transformers.js WhisperFeatureExtractor (feature_si
   ];
   for (const [name, x] of signals) {
     it(`max_length features of ${name} within 1e-4`, async () => {
-      const ours = logMel(x, { padding: 'max_length' });
+      const ours = logMel(x, { padding: 'max_length', chunkLengthS: 30 });
       expect(ours.frames).toBe(3000);
-      expect(ours.chunks).toBe(1);
+      expect(ours.chunkFrames).toBe(3000);
+      expect(ours.truncatedSamples).toBe(0);
       expect(ours.validFrames).toBe(Math.ceil(x.length / 160));
-      const ref = await referenceLogMel(x);
+      const ref = await referenceLogMel(x, 30);
       expect(maxAbsDiff(ours.data, 3000, ref, 3000, 3000)).toBeLessThanOrEqual(1e-4);
     });
   }
+});
 
-  it('cuts a clip longer than chunk_length into 30 s pieces, each as Whisper computes it', async () => {
-    const x = noise(35 * 16000 + 123, 11, 0.2);
-    const ours = logMel(x, { padding: 'max_length' });
-    expect(ours.chunks).toBe(2);
-    expect(ours.chunkFrames).toBe(3000);
-    expect(ours.frames).toBe(6000);
+describe("logMel at Qwen2.5-Omni's chunk_length 300 s (n_samples 4 800 000, nb_max_frames 30 000)", () => {
+  // 35 s whose last 5 s are 20x louder: a max - 8 floor taken per 30 s piece (the old chunking)
+  // differs from the processor's single floor over the whole padded chunk.
+  const loudTail = (): Float32Array => {
+    const x = noise(35 * 16000 + 123, 11, 0.02);
+    for (let i = 30 * 16000; i < x.length; i++) x[i] = x[i]! * 20;
+    return x;
+  };
+
+  it('defaults to the 300 s chunk: 30 000 padded frames', () => {
+    const r = logMel(tone(1, 440));
+    expect(r.frames).toBe(30_000);
+    expect(r.chunkFrames).toBe(30_000);
+    expect(r.validFrames).toBe(100);
+  });
+
+  it('pads 35 s of audio to 300 s with one max - 8 floor, as WhisperFeatureExtractor(chunk_length 300), within 1e-4', async () => {
+    const x = loudTail();
+    const ours = logMel(x, { padding: 'max_length', chunkLengthS: 300 });
+    expect(ours.frames).toBe(30_000);
     expect(ours.validFrames).toBe(Math.ceil(x.length / 160));
-    const first = await referenceLogMel(x.subarray(0, 480000));
-    const second = await referenceLogMel(x.slice(480000));
-    expect(maxAbsDiff(first, 3000, ours.data, 6000, 3000, 0)).toBeLessThanOrEqual(1e-4);
-    expect(maxAbsDiff(second, 3000, ours.data, 6000, 3000, 3000)).toBeLessThanOrEqual(1e-4);
+    const ref = await referenceLogMel(x, 300);
+    expect(maxAbsDiff(ours.data, 30_000, ref, 30_000, 30_000)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('matches the reference for a 5 s clip padded to 300 s within 1e-4', async () => {
+    const x = noise(5 * 16000 + 7, 4, 0.3);
+    const ref = await referenceLogMel(x, 300);
+    expect(maxAbsDiff(logMel(x, { chunkLengthS: 300 }).data, 30_000, ref, 30_000, 30_000)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('truncates 310 s to the 300 s chunk in max_length mode, as the processor does (truncation to n_samples)', async () => {
+    const x = noise(310 * 16000, 13, 0.2);
+    for (let i = 300 * 16000; i < x.length; i++) x[i] = 0.9; // loud audio past the chunk must not count
+    const ours = logMel(x, { padding: 'max_length', chunkLengthS: 300 });
+    expect(ours.frames).toBe(30_000);
+    expect(ours.validFrames).toBe(30_000);
+    expect(ours.truncatedSamples).toBe(10 * 16000);
+    expect(qwenAudioTokens(ours.validFrames)).toBe(7500);
+    const ref = await referenceLogMel(x, 300);
+    expect(maxAbsDiff(ours.data, 30_000, ref, 30_000, 30_000)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('truncates 310 s to 300 s of features in dynamic mode too, equal to the max_length features', () => {
+    const x = noise(310 * 16000, 13, 0.2);
+    const dyn = logMel(x, { padding: 'dynamic', chunkLengthS: 300 });
+    expect(dyn.frames).toBe(30_000);
+    expect(dyn.truncatedSamples).toBe(10 * 16000);
+    const full = logMel(x, { padding: 'max_length', chunkLengthS: 300 });
+    expect(maxAbsDiff(dyn.data, 30_000, full.data, 30_000, 30_000)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('dynamic features of 35 s equal the first ceil(samples/160) padded frames', () => {
+    const x = loudTail();
+    const frames = Math.ceil(x.length / 160);
+    const dyn = logMel(x, { padding: 'dynamic', chunkLengthS: 300 });
+    const full = logMel(x, { padding: 'max_length', chunkLengthS: 300 });
+    expect(dyn.frames).toBe(frames);
+    expect(maxAbsDiff(dyn.data, frames, full.data, 30_000, frames)).toBeLessThanOrEqual(1e-6);
   });
 });
 
-describe('dynamic padding', () => {
+describe('dynamic padding (chunk 30 s)', () => {
   const lengths = [1, 159, 160, 161, 300, 400, 16000, 80000 + 37, 160 * 1234, 479_999, 480_000];
   for (const n of lengths) {
     it(`equals the first ceil(${n}/160) max_length frames`, () => {
       const x = noise(n, n);
-      const full = logMel(x, { padding: 'max_length' });
-      const dyn = logMel(x, { padding: 'dynamic' });
+      const full = logMel(x, { padding: 'max_length', chunkLengthS: 30 });
+      const dyn = logMel(x, { padding: 'dynamic', chunkLengthS: 30 });
       const frames = Math.ceil(n / 160);
       expect(dyn.frames).toBe(frames);
       expect(dyn.validFrames).toBe(frames);
@@ -124,38 +174,31 @@ describe('dynamic padding', () => {
     const n = 160 * 50;
     const x = noise(n, 3, 1e-3);
     x[n - 1] = 1;
-    const full = logMel(x, { padding: 'max_length' });
-    const dyn = logMel(x, { padding: 'dynamic' });
+    const full = logMel(x, { padding: 'max_length', chunkLengthS: 30 });
+    const dyn = logMel(x, { padding: 'dynamic', chunkLengthS: 30 });
     expect(maxAbsDiff(dyn.data, 50, full.data, 3000, 50)).toBeLessThanOrEqual(1e-6);
   });
 
-  it('handles audio longer than chunk_length as one piece', () => {
-    const x = noise(31 * 16000 + 5, 2);
-    const dyn = logMel(x, { padding: 'dynamic' });
-    expect(dyn.frames).toBe(Math.ceil(x.length / 160));
-    expect(dyn.chunks).toBe(1);
-    expect(Number.isFinite(dyn.data[dyn.data.length - 1]!)).toBe(true);
-  });
-
   it('gives no frames for no samples', () => {
-    expect(logMel(new Float32Array(0), { padding: 'dynamic' }).frames).toBe(0);
-    const padded = logMel(new Float32Array(0));
+    expect(logMel(new Float32Array(0), { padding: 'dynamic', chunkLengthS: 30 }).frames).toBe(0);
+    const padded = logMel(new Float32Array(0), { chunkLengthS: 30 });
     expect(padded.frames).toBe(3000);
     expect(padded.validFrames).toBe(0);
     expect(padded.data[0]).toBe(-1.5);
   });
 
-  it('honours chunkLength', () => {
-    const x = tone(1.5, 300);
-    const r = logMel(x, { padding: 'max_length', chunkLength: 1 });
-    expect(r.chunks).toBe(2);
-    expect(r.frames).toBe(200);
+  it('honours a short chunkLengthS, truncating what does not fit', () => {
+    const r = logMel(tone(1.5, 300), { padding: 'max_length', chunkLengthS: 1 });
+    expect(r.frames).toBe(100);
+    expect(r.validFrames).toBe(100);
+    expect(r.truncatedSamples).toBe(8000);
   });
 
   it('rejects misuse', () => {
     expect(() => logMel([1, 2] as unknown as Float32Array)).toThrow(TypeError);
     expect(() => logMel(new Float32Array(10), { padding: 'longest' as 'dynamic' })).toThrow(RangeError);
-    expect(() => logMel(new Float32Array(10), { chunkLength: 0.001 })).toThrow(RangeError);
+    expect(() => logMel(new Float32Array(10), { chunkLengthS: 0.001 })).toThrow(RangeError);
+    expect(() => logMel(new Float32Array(10), { chunkLengthS: Infinity })).toThrow(RangeError);
   });
 });
 

@@ -4,7 +4,10 @@
  */
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 
-/** Qwen2.5-Omni's feature extractor config (preprocessor_config.json). */
+/**
+ * whisper-large-v3's feature extractor config (preprocessor_config.json, chunk_length 30). Qwen2.5-Omni's
+ * is the same with chunk_length 300, n_samples 4 800 000, nb_max_frames 30 000 (referenceExtractor(300)).
+ */
 export const QWEN_OMNI_WHISPER_CONFIG = {
   feature_extractor_type: 'WhisperFeatureExtractor',
   feature_size: 128,
@@ -19,17 +22,22 @@ export const QWEN_OMNI_WHISPER_CONFIG = {
   return_attention_mask: true,
 };
 
-let extractor: WhisperFeatureExtractor | undefined;
+const extractors = new Map<number, WhisperFeatureExtractor>();
 
-/** The reference extractor (built once). */
-export function referenceExtractor(): WhisperFeatureExtractor {
-  extractor ??= new WhisperFeatureExtractor(QWEN_OMNI_WHISPER_CONFIG);
+/** The reference extractor for a chunk of `chunkLengthS` seconds (built once per chunk length). */
+export function referenceExtractor(chunkLengthS = 30): WhisperFeatureExtractor {
+  let extractor = extractors.get(chunkLengthS);
+  if (!extractor) {
+    const nSamples = chunkLengthS * 16000;
+    extractor = new WhisperFeatureExtractor({ ...QWEN_OMNI_WHISPER_CONFIG, chunk_length: chunkLengthS, n_samples: nSamples, nb_max_frames: nSamples / 160 });
+    extractors.set(chunkLengthS, extractor);
+  }
   return extractor;
 }
 
-/** Reference features [128, 3000] row-major of `samples` (padded or cut to 30 s, as transformers.js does). */
-export async function referenceLogMel(samples: Float32Array): Promise<Float32Array> {
-  const out = (await referenceExtractor()(samples)) as { input_features: { data: Float32Array; dims: number[] } };
+/** Reference features [128, chunk x 100] row-major of `samples` (padded or cut to the chunk, as transformers.js does). */
+export async function referenceLogMel(samples: Float32Array, chunkLengthS = 30): Promise<Float32Array> {
+  const out = (await referenceExtractor(chunkLengthS)(samples)) as { input_features: { data: Float32Array; dims: number[] } };
   return out.input_features.data;
 }
 
