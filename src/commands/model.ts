@@ -12,6 +12,7 @@ import { cacheKey, ensureModel, modelCacheDir } from '../model/builder/cache.js'
 import { loadPreset, PRESET_NAMES } from '../model/builder/presets.js';
 import { GENAI_CONFIG_FILE } from '../model/genai-config.js';
 import { inspectModel, type ModelInspection } from '../model/inspect.js';
+import { terminalSafe } from '../safe-text.js';
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -40,10 +41,14 @@ function shape(dims: (number | string)[]): string {
 function printInspection(info: ModelInspection): void {
   const out = process.stdout;
   const origin = info.omniBench ? ` (omni-bench reference: preset ${info.omniBench.preset}, seed ${info.omniBench.seed}, builder v${info.omniBench.builder_version})` : '';
-  out.write(`${info.dir}\nmodel type ${info.type}${origin}\n\n`);
+  out.write(`${info.dir}\nmodel type ${info.type}${origin}\n`);
+  const processor = info.processor.file ?? "none (Qwen2.5-Omni's values)";
+  out.write(`processor config ${processor}; audio chunk_length ${info.processor.chunkLengthSeconds} s\n`);
+  for (const w of info.warnings) out.write(`warning: ${terminalSafe(w.message)}\n`);
+  out.write('\n');
   const summary = new Table({ head: ['component', 'file', 'size', 'parameters', 'nodes', 'GFLOP (reference)'], style: { head: [], border: [] } });
   for (const c of info.components) {
-    summary.push([c.component, c.file.split(/[\\/]/).pop() + (c.externalData ? ' (+ .data)' : ''), formatBytes(c.fileBytes), formatCount(c.parameters), c.nodes, (c.referenceFlops / 1e9).toFixed(2)]);
+    summary.push([c.component, terminalSafe(c.filename) + (c.externalData ? ' (+ .data)' : ''), formatBytes(c.fileBytes), formatCount(c.parameters), c.nodes, (c.referenceFlops / 1e9).toFixed(2)]);
   }
   summary.push(['total', '', formatBytes(info.totalBytes), formatCount(info.totalParameters), '', (info.reference.flops.total / 1e9).toFixed(2)]);
   out.write(`${summary.toString()}\n\n`);

@@ -4,15 +4,24 @@
  * Face preprocessor names). The runtime reads tensor names from here, so a real export that
  * uses other names works unchanged. See docs/model-format.md.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../errors.js';
+import { readRegularFileSync, resolveInside, statRegularFile } from '../safe-fs.js';
 
 /** File names inside a model directory. */
 export const GENAI_CONFIG_FILE = 'genai_config.json';
 export const PROCESSOR_CONFIG_FILE = 'processor_config.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+/** The Hugging Face name of the processor config that real exports ship (read when processor_config.json is absent). */
+export const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
+
+/** Size limit of a JSON config file in a model directory (genai_config.json, processor configs): 16 MiB. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** Turns a safe-fs problem into a ModelError. */
+export const modelError = (message: string): ModelError => new ModelError(message);
 
 /** The four ONNX components, in pipeline order. */
 export const COMPONENTS = ['speech', 'vision', 'embedding', 'decoder'] as const;
@@ -126,9 +135,15 @@ export interface ProcessorConfig {
   sampling_rate: number;
   hop_length: number;
   n_fft: number;
-  /** Seconds the features are padded to in pad-all / pad-features modes. */
+  /**
+   * Seconds the audio features are padded to (and long audio is cut into) in pad-all /
+   * pad-features modes: 300 for Qwen2.5-Omni, 30 for Whisper. WhisperFeatureExtractor derives
+   * n_samples and nb_max_frames from it, so it is the one that counts.
+   */
   chunk_length: number;
+  /** chunk_length x sampling_rate (Qwen2.5-Omni: 4,800,000). */
   n_samples: number;
+  /** n_samples / hop_length (Qwen2.5-Omni: 30,000). */
   nb_max_frames: number;
   padding_value: number;
   image_processor_type: string;
@@ -142,21 +157,31 @@ export interface ProcessorConfig {
   processor_class: string;
 }
 
-function readJson(dir: string, file: string): unknown {
+/** Throws ModelError unless `dir` is a directory. */
+function checkModelDir(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ModelError(`model directory '${dir}' not found (build one with: omni-bench model build --out DIR)`);
   }
+}
+
+/**
+ * Parses a JSON file of the model directory. Only a regular file of at most MAX_CONFIG_BYTES is
+ * read: a device or FIFO in its place would be read forever.
+ */
+export function readModelJson(dir: string, file: string): unknown {
+  checkModelDir(dir);
   const path = join(dir, file);
   if (!existsSync(path)) throw new ModelError(`${path}: not found (not an ONNX Runtime GenAI model directory?)`);
+  const bytes = readRegularFileSync(path, 'model config', modelError, MAX_CONFIG_BYTES);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new ModelError(`${path}: invalid JSON (${(error as Error).message.split('\n')[0]})`);
   }
 }
 
 /** Throws ModelError naming the file and the field unless `value` at `path` has the type. */
-function need(file: string, root: unknown, fieldPath: string, kind: 'number' | 'string' | 'boolean' | 'number[]' | 'object'): void {
+export function need(file: string, root: unknown, fieldPath: string, kind: 'number' | 'string' | 'boolean' | 'number[]' | 'object'): void {
   let value: unknown = root;
   for (const part of fieldPath.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   const ok =
@@ -227,13 +252,29 @@ const REQUIRED: Record<string, 'number' | 'string' | 'number[]' | 'object'> = {
 };
 
 /**
+ * Resolves a component's ONNX file inside the model directory and checks it is a regular file.
+ * A name that climbs out with `..`, an absolute path, or a symlink to a file outside is refused:
+ * a config must not make omni-bench open (and parse) any file on the machine.
+ */
+function componentFile(dir: string, file: string, component: ComponentName, filename: string): string {
+  const field = `${file}: model.${component}.filename '${filename}'`;
+  const inside = resolveInside(dir, filename);
+  if (!inside.ok) {
+    throw new ModelError(`${field} ${inside.reason}; component files must lie inside the model directory ${dir} (name them relative to it)`);
+  }
+  if (!existsSync(inside.path)) throw new ModelError(`${field} not found at ${inside.path}`);
+  statRegularFile(inside.path, field, modelError);
+  return inside.path;
+}
+
+/**
  * Reads and validates `<dir>/genai_config.json`. Throws ModelError naming the file for a
- * missing directory, a missing or invalid JSON file, a missing field, or a component whose
- * ONNX file does not exist.
+ * missing directory, a missing, oversized or invalid JSON file, a missing field, or a
+ * component whose ONNX file does not exist, is not a regular file or lies outside `dir`.
  */
 export function readGenaiConfig(dir: string): GenaiConfig {
   const file = join(dir, GENAI_CONFIG_FILE);
-  const raw = readJson(dir, GENAI_CONFIG_FILE);
+  const raw = readModelJson(dir, GENAI_CONFIG_FILE);
   // eos_token_id may be a single number in ORT GenAI configs: normalise to a list.
   const model = (raw as { model?: Record<string, unknown> }).model;
   if (model && typeof model['eos_token_id'] === 'number') model['eos_token_id'] = [model['eos_token_id']];
@@ -242,29 +283,17 @@ export function readGenaiConfig(dir: string): GenaiConfig {
   config.search ??= { max_length: config.model.context_length, do_sample: false };
   for (const component of COMPONENTS) {
     need(file, raw, `model.${component}.filename`, 'string');
-    const onnxPath = join(dir, config.model[component].filename);
-    if (!existsSync(onnxPath)) {
-      throw new ModelError(`${file}: model.${component}.filename '${config.model[component].filename}' not found at ${onnxPath}`);
-    }
+    componentFile(dir, file, component, config.model[component].filename);
   }
   return config;
 }
 
-/** Reads `<dir>/processor_config.json` (HF names); throws ModelError naming the file. */
-export function readProcessorConfig(dir: string): ProcessorConfig {
-  const file = join(dir, PROCESSOR_CONFIG_FILE);
-  const raw = readJson(dir, PROCESSOR_CONFIG_FILE);
-  for (const f of ['feature_size', 'sampling_rate', 'hop_length', 'n_fft', 'chunk_length', 'patch_size', 'temporal_patch_size', 'merge_size', 'min_pixels', 'max_pixels']) {
-    need(file, raw, f, 'number');
-  }
-  need(file, raw, 'image_mean', 'number[]');
-  need(file, raw, 'image_std', 'number[]');
-  return raw as ProcessorConfig;
-}
-
-/** Absolute path of a component's ONNX file. */
+/**
+ * Path of a component's ONNX file, checked to lie inside `dir` and to be a regular file (see
+ * readGenaiConfig); throws ModelError naming the component, the file name and the directory.
+ */
 export function componentPath(dir: string, config: GenaiConfig, component: ComponentName): string {
-  return join(dir, config.model[component].filename);
+  return componentFile(dir, join(dir, GENAI_CONFIG_FILE), component, config.model[component].filename);
 }
 
 /** Expands a `%d` name template (`present.%d.key`) for a layer. */

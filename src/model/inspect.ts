@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { ModelError } from '../errors.js';
-import { COMPONENTS, componentPath, readGenaiConfig, type ComponentName, type GenaiConfig } from './genai-config.js';
+import { statRegularFile } from '../safe-fs.js';
+import { COMPONENTS, componentPath, modelError, readGenaiConfig, type ComponentName, type GenaiConfig } from './genai-config.js';
+import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { referenceRequest, requestFlops } from './flops.js';
 
 const { onnx } = onnxProto;
@@ -25,6 +27,9 @@ export interface TensorInfo {
 /** One component of the model. */
 export interface ComponentInfo {
   component: ComponentName;
+  /** The component's file name as genai_config.json writes it (relative to the model directory). */
+  filename: string;
+  /** The resolved path of that file. */
   file: string;
   /** The .onnx file plus its external data file, if any. */
   fileBytes: number;
@@ -45,6 +50,10 @@ export interface ModelInspection {
   components: ComponentInfo[];
   totalBytes: number;
   totalParameters: number;
+  /** The processor config read (null: none, Qwen2.5-Omni's values) and its audio chunk, seconds. */
+  processor: { file: string | null; chunkLengthSeconds: number };
+  /** What the user should know about the folder (see OmniModel.warnings). */
+  warnings: ModelWarning[];
   reference: ReturnType<typeof referenceRequest> & { flops: ReturnType<typeof requestFlops> };
 }
 
@@ -61,8 +70,9 @@ function tensorInfo(v: onnxProto.onnx.IValueInfoProto): TensorInfo {
   };
 }
 
-/** Parses one ONNX file's graph; a file that is not an ONNX model gives a ModelError naming it. */
-export function readOnnxSummary(path: string): Omit<ComponentInfo, 'component' | 'referenceFlops'> {
+/** Parses one ONNX file's graph; a file that is not an ONNX model (or not a regular file) gives a ModelError naming it. */
+export function readOnnxSummary(path: string): Omit<ComponentInfo, 'component' | 'filename' | 'referenceFlops'> {
+  statRegularFile(path, 'ONNX file', modelError);
   let model: InstanceType<typeof onnx.ModelProto>;
   try {
     model = onnx.ModelProto.decode(readFileSync(path));
@@ -95,10 +105,12 @@ export function readOnnxSummary(path: string): Omit<ComponentInfo, 'component' |
 /** Inspects a model directory. Throws ModelError naming the file for anything unusable. */
 export function inspectModel(dir: string): ModelInspection {
   const config = readGenaiConfig(dir);
+  const processor = loadProcessorConfig(dir);
   const request = referenceRequest();
   const flops = requestFlops(config, request);
   const components = COMPONENTS.map((component): ComponentInfo => ({
     component,
+    filename: config.model[component].filename,
     ...readOnnxSummary(componentPath(dir, config, component)),
     referenceFlops: flops[component],
   }));
@@ -109,6 +121,8 @@ export function inspectModel(dir: string): ModelInspection {
     components,
     totalBytes: components.reduce((n, c) => n + c.fileBytes, 0),
     totalParameters: components.reduce((n, c) => n + c.parameters, 0),
+    processor: { file: processor.file, chunkLengthSeconds: processor.config.chunk_length },
+    warnings: processor.warnings,
     reference: { ...request, flops },
   };
 }

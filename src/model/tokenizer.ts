@@ -4,24 +4,30 @@
  * prompt.ts), so a tokenizer.json whose added tokens carry other names (Qwen3's ships
  * `<|vision_start|>` where Qwen2.5-Omni says `<|vision_bos|>`) gives the same ids.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../errors.js';
-import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './genai-config.js';
+import { MAX_TEXT_FILE_BYTES, readRegularFileSync } from '../safe-fs.js';
+import { MAX_CONFIG_BYTES, modelError, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './genai-config.js';
 
 /** Text <-> ids for one model directory. */
 export class OmniTokenizer {
   private constructor(private readonly tokenizer: Tokenizer) {}
 
-  /** Loads `<dir>/tokenizer.json` (and tokenizer_config.json when present). Throws ModelError naming the file. */
+  /**
+   * Loads `<dir>/tokenizer.json` (and tokenizer_config.json when present); only regular files
+   * are read, with a size limit. Throws ModelError naming the file.
+   */
   static load(dir: string): OmniTokenizer {
     const file = join(dir, TOKENIZER_FILE);
     if (!existsSync(file)) throw new ModelError(`${file}: not found (a model directory needs its tokenizer.json)`);
     const configFile = join(dir, TOKENIZER_CONFIG_FILE);
+    const text = readRegularFileSync(file, 'tokenizer', modelError, MAX_TEXT_FILE_BYTES).toString('utf8');
+    const configText = existsSync(configFile) ? readRegularFileSync(configFile, 'tokenizer config', modelError, MAX_CONFIG_BYTES).toString('utf8') : '{}';
     try {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as object;
-      const config = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')) as object) : {};
+      const json = JSON.parse(text) as object;
+      const config = JSON.parse(configText) as object;
       return new OmniTokenizer(new Tokenizer(json, config));
     } catch (error) {
       throw new ModelError(`${file}: cannot be loaded as a tokenizer (${(error as Error).message.split('\n')[0]})`, undefined, { cause: error });

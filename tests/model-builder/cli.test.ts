@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -18,14 +18,14 @@ describe('omni-bench model build / inspect', () => {
   });
   afterAll(() => cleanup(parent));
 
-  /** A model folder whose files link to the built tiny model, with `overrides` written in place. */
+  /** A model folder whose files hard-link to the built tiny model (a symlink out of the folder is refused), with `overrides` written in place. */
   function variant(name: string, overrides: Record<string, string | Buffer>): string {
     const dir = join(parent, name);
     mkdirSync(dir);
     for (const file of ['genai_config.json', 'speech.onnx', 'vision.onnx', 'embedding.onnx', 'decoder.onnx']) {
       if (file in overrides) writeFileSync(join(dir, file), overrides[file] as string | Buffer);
       else if (file.endsWith('.json')) copyFileSync(join(model, file), join(dir, file));
-      else symlinkSync(join(model, file), join(dir, file));
+      else linkSync(join(model, file), join(dir, file));
     }
     return dir;
   }
@@ -41,6 +41,28 @@ describe('omni-bench model build / inspect', () => {
     expect(info.components.every((c) => c.parameters > 0 && c.fileBytes > 0)).toBe(true);
     expect(info.reference).toMatchObject({ audioTokens: 250, visionTokens: 1400, promptTokens: 1680 });
     expect(info.reference.flops.decoder).toBeGreaterThan(0);
+  });
+
+  it("reports the processor config's audio chunk (300 s) and no warnings for a built model", async () => {
+    const info = JSON.parse((await runCli(['model', 'inspect', model, '--json'])).stdout) as ModelInspection;
+    expect(info.processor).toEqual({ file: join(model, 'processor_config.json'), chunkLengthSeconds: 300 });
+    expect(info.warnings).toEqual([]);
+    expect(info.components.map((c) => c.filename)).toEqual(['speech.onnx', 'vision.onnx', 'embedding.onnx', 'decoder.onnx']);
+  });
+
+  it('shows each component file as genai_config.json names it, and warns when the folder has no processor config', async () => {
+    const config = JSON.parse(readFileSync(join(model, 'genai_config.json'), 'utf8')) as { model: { speech: { filename: string } } };
+    config.model.speech.filename = 'encoders/speech.onnx';
+    const dir = variant('subfolder', { 'genai_config.json': JSON.stringify(config) });
+    mkdirSync(join(dir, 'encoders'));
+    linkSync(join(model, 'speech.onnx'), join(dir, 'encoders', 'speech.onnx'));
+    const table = await runCli(['model', 'inspect', dir]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('encoders/speech.onnx');
+    expect(table.stdout).toMatch(/warning: .* has no processor_config\.json .*using Qwen2\.5-Omni's values/);
+    const info = JSON.parse((await runCli(['model', 'inspect', dir, '--json'])).stdout) as ModelInspection;
+    expect(info.components[0]).toMatchObject({ filename: 'encoders/speech.onnx', file: join(dir, 'encoders', 'speech.onnx') });
+    expect(info.warnings.map((w) => w.kind)).toEqual(['processor-config-missing']);
   });
 
   it('prints tables without --json', async () => {

@@ -36,6 +36,8 @@ describe('reference model build', () => {
     expect(config.omni_bench).toEqual({ preset: 'tiny', seed: 7, builder_version: BUILDER_VERSION });
     const processor = JSON.parse(readFileSync(join(a, 'processor_config.json'), 'utf8')) as Record<string, unknown>;
     expect(processor).toMatchObject({ feature_size: 128, sampling_rate: 16000, hop_length: 160, n_fft: 400, patch_size: 14, merge_size: 2 });
+    // Qwen2.5-Omni's preprocessor_config.json pads audio to 300 s, not Whisper's 30 s.
+    expect(processor).toMatchObject({ chunk_length: 300, n_samples: 4_800_000, nb_max_frames: 30_000 });
   });
 
   it('is byte-identical for the same seed', () => {

@@ -21,8 +21,9 @@ import { roundToFloat16, WeightSource } from './weights.js';
 /**
  * Version of the builder's output. Bump it whenever a graph, weight or config changes, so
  * cached models (keyed by preset + seed + this) are rebuilt.
+ * 3: processor_config.json has Qwen2.5-Omni's chunk_length 300 s (was 30) and max_pixels.
  */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 /** Default weight seed. */
 export const DEFAULT_SEED = 0;

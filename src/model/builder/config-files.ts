@@ -8,6 +8,7 @@ import { mropeSection, type ModelPreset } from './presets.js';
 import { NUM_MEL_BINS, N_WINDOW } from './speech.js';
 import { PATCH_SIZE, SPATIAL_MERGE_SIZE, TEMPORAL_PATCH_SIZE } from './vision.js';
 import { QWEN_OMNI_TOKEN_IDS } from '../token-ids.js';
+import { QWEN_OMNI_PROCESSOR_CONFIG } from '../processor-config.js';
 
 /** Qwen2.5 / Qwen2.5-Omni vocabulary size (embedding rows; the BPE uses fewer). */
 export const VOCAB_SIZE = 151936;
@@ -90,26 +91,16 @@ export function genaiConfigFor(preset: ModelPreset, seed: number, builderVersion
   };
 }
 
-/** processor_config.json: WhisperFeatureExtractor (128 mel, 16 kHz) + Qwen2VLImageProcessor (CLIP mean/std). */
+/**
+ * processor_config.json: Qwen2.5-Omni's preprocessor values (WhisperFeatureExtractor with 128 mel
+ * bins and chunk_length 300 s, Qwen2VLImageProcessor with CLIP mean/std), the builder's sizes.
+ */
 export function processorConfig(): ProcessorConfig {
   return {
-    feature_extractor_type: 'WhisperFeatureExtractor',
+    ...(structuredClone(QWEN_OMNI_PROCESSOR_CONFIG) as ProcessorConfig),
     feature_size: NUM_MEL_BINS,
-    sampling_rate: 16000,
-    hop_length: 160,
-    n_fft: 400,
-    chunk_length: 30,
-    n_samples: 480000,
-    nb_max_frames: 3000,
-    padding_value: 0.0,
-    image_processor_type: 'Qwen2VLImageProcessor',
     patch_size: PATCH_SIZE,
     temporal_patch_size: TEMPORAL_PATCH_SIZE,
     merge_size: SPATIAL_MERGE_SIZE,
-    min_pixels: 56 * 56,
-    max_pixels: 28 * 28 * 1280,
-    image_mean: [0.48145466, 0.4578275, 0.40821073],
-    image_std: [0.26862954, 0.26130258, 0.27577711],
-    processor_class: 'Qwen2_5OmniProcessor',
   };
 }
