@@ -73,7 +73,7 @@ export function summarizeBench(result: ModelBenchResult): BenchSummaryRow[] {
     return {
       ...row,
       medianMs,
-      minMs: Math.min(...row.samplesMs),
+      minMs: row.samplesMs.reduce((a, b) => Math.min(a, b), Infinity),
       gflopPerSecond,
       percentOfPeak: gflopPerSecond === null ? null : (100 * gflopPerSecond) / result.calibration.peakGflops,
     };

@@ -4,11 +4,12 @@
  * Stage methods are what the pipeline and the middleware call; `generate` runs prompt ->
  * embed -> prefill -> first token -> decode through the caller's StageRunner. No timing here.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import { runStage } from '../stages.js';
-import { COMPONENTS, layerName, readGenaiConfig, type ComponentName, type GenaiConfig } from './genai-config.js';
+import { COMPONENTS, GENAI_CONFIG_FILE, layerName, readGenaiConfig, type ComponentName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
+import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { greedyGenerate } from './generate.js';
 import { buildPrompt, QWEN_OMNI_TOKEN_IDS, type PromptContext } from './prompt.js';
 import { checkShape, openSessions, runSession, sessionOptionsFor } from './sessions.js';
@@ -54,6 +55,10 @@ export class OmniModel {
     readonly dir: string,
     /** genai_config.json. */
     readonly config: GenaiConfig,
+    /** processor_config.json (or preprocessor_config.json; Qwen2.5-Omni's values when neither exists, see `warnings`). */
+    readonly processor: Readonly<ProcessorConfig>,
+    /** What the caller should tell the user about this model folder (e.g. no processor config); each has a `message`. */
+    readonly warnings: readonly ModelWarning[],
     readonly tokenizer: OmniTokenizer,
     private readonly sessions: Record<ComponentName, ort.InferenceSession>,
     /** The options the model was loaded with. */
@@ -63,15 +68,31 @@ export class OmniModel {
   ) {}
 
   /**
-   * Opens `dir`: reads genai_config.json, the tokenizer and one session per component.
-   * Throws ModelError naming the directory, file or execution provider that is wrong.
+   * Opens `dir`: reads genai_config.json, the processor config, the tokenizer and one session
+   * per component. Throws ModelError naming the directory, file or execution provider that is
+   * wrong; what is usable but worth saying (no processor config) is in `warnings`.
    */
   static async load(dir: string, options: OmniModelLoadOptions = {}): Promise<OmniModel> {
     const started = performance.now();
     const config = readGenaiConfig(dir);
+    const processor = loadProcessorConfig(dir);
     const tokenizer = OmniTokenizer.load(dir);
     const sessions = await openSessions(dir, config, options);
-    return new OmniModel(resolve(dir), config, tokenizer, sessions, { ...options }, performance.now() - started);
+    return new OmniModel(resolve(dir), config, processor.config, processor.warnings, tokenizer, sessions, { ...options }, performance.now() - started);
+  }
+
+  /**
+   * Seconds the audio features are padded to (and longer audio cut into) in the pad-all and
+   * pad-features modes: the processor config's `chunk_length` (300 for Qwen2.5-Omni, 30 for
+   * Whisper). Pass it to the log-mel as its chunk length.
+   */
+  get audioChunkSeconds(): number {
+    return this.processor.chunk_length;
+  }
+
+  /** Tokens the decoder can attend to: genai_config.json model.context_length. */
+  get contextLength(): number {
+    return this.config.model.context_length;
   }
 
   /** The session options of a component (profiling prefix included), as passed to ONNX Runtime. */
@@ -98,8 +119,9 @@ export class OmniModel {
   /**
    * Audio encoder on log-mel features. By default frames past `validFrames` are masked out (the
    * Qwen2.5-Omni processor's mask). With `encodePadding` the encoder runs over every frame, as
-   * Whisper does on its 30 s chunk, and only the tokens of the real audio are returned: the LLM
-   * sees the same tokens in every padding mode, the encoder pays for the padding.
+   * Whisper does on its chunk (the processor config's chunk_length: 300 s for Qwen2.5-Omni, 30 s
+   * for Whisper), and only the tokens of the real audio are returned: the LLM sees the same
+   * tokens in every padding mode, the encoder pays for the padding.
    */
   async encodeAudio(mel: MelFeatures, options: AudioEncodeOptions = {}): Promise<EncoderOutput> {
     this.checkOpen();
@@ -142,9 +164,23 @@ export class OmniModel {
     return this.encoderOutput('vision', output('vision', result, v.outputs.image_features));
   }
 
-  /** Chat template, tokenization, placeholder expansion and TMRoPE positions. */
+  /**
+   * Chat template, tokenization, placeholder expansion and TMRoPE positions. Throws ModelError
+   * when the prompt (with the cached tokens it continues) is longer than the model's
+   * context_length: it would run, on positions and a cache the model was never made for.
+   */
   buildPrompt(messages: readonly Message[], options: PromptOptions = {}): BuiltPrompt {
-    return buildPrompt(messages, this.promptContext(), options);
+    const prompt = buildPrompt(messages, this.promptContext(), options);
+    const past = options.history?.past.length ?? 0;
+    const total = past + prompt.ids.length;
+    if (total > this.contextLength) {
+      const n = (x: number): string => x.toLocaleString('en-US');
+      const what = past > 0 ? `${n(prompt.ids.length)} tokens on top of ${n(past)} cached (${n(total)} in all)` : `${n(total)} tokens`;
+      throw new ModelError(
+        `prompt is ${what}; the model's context_length is ${n(this.contextLength)} (${join(this.dir, GENAI_CONFIG_FILE)} model.context_length): shorten the question or the media`,
+      );
+    }
+    return prompt;
   }
 
   /** Token embeddings [1, S, H] with placeholder rows replaced by the features (row-major [rows, H]) in order. */

@@ -79,6 +79,14 @@ function checkGrid(where: string, grid: Grid, mergeSize: number): void {
   }
 }
 
+/**
+ * Appends `items` to `target` in place. Not `target.push(...items)`: a spread passes every item
+ * as an argument, and a long text (a 1 MB question is ~220,000 tokens) overflows the call stack.
+ */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
@@ -116,7 +124,7 @@ export function buildPrompt(messages: readonly Message[], ctx: PromptContext, op
   let pendingText: number[] = options.history ? continuationPrefix(options.history, T, ctx.tokenizer) : [];
   const flushText = (): void => {
     if (pendingText.length === 0) return;
-    ids.push(...pendingText);
+    append(ids, pendingText);
     segments.push({ kind: 'text', length: pendingText.length });
     counts.text += pendingText.length;
     pendingText = [];
@@ -127,7 +135,7 @@ export function buildPrompt(messages: readonly Message[], ctx: PromptContext, op
 
   for (const piece of templatePieces(messages, options)) {
     if (piece.type === 'special') pendingText.push(T[piece.token]);
-    else if (piece.type === 'text') pendingText.push(...ctx.tokenizer.encode(piece.text));
+    else if (piece.type === 'text') append(pendingText, ctx.tokenizer.encode(piece.text));
     else {
       flushText();
       const { part, where } = piece;

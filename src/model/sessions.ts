@@ -47,6 +47,7 @@ export function sessionOptionsFor(options: OmniModelLoadOptions, component?: Com
   };
   if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
   if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
+  if (options.memArena !== undefined) so.enableCpuMemArena = options.memArena;
   if (options.profileFilePrefix !== undefined) {
     so.enableProfiling = true;
     so.profileFilePrefix = component ? `${options.profileFilePrefix}_${component}` : options.profileFilePrefix;

@@ -105,6 +105,12 @@ export interface OmniModelLoadOptions {
   /** ONNX Runtime graph optimization level. Default `all`. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /**
+   * ONNX Runtime's CPU memory arena (`enableCpuMemArena`) for every session. Default true (ORT's
+   * default). The arena keeps the high-water mark of every differently sized request, so process
+   * RSS then carries earlier requests' memory; false gives per-request memory figures, at some speed.
+   */
+  memArena?: boolean;
+  /**
    * Per-op profiling: each session writes `<prefix>_<component>_<timestamp>.json` when the
    * model is released. Off when absent.
    */

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
@@ -20,6 +20,9 @@ const grid: [number, number, number] = [2, 20, 28];
 beforeAll(async () => {
   home = tempDir();
   process.env['OMNI_BENCH_HOME'] = home;
+  // A model cached by builder v2, whose processor config padded audio to 30 s: never reused.
+  mkdirSync(join(home, 'models', 'tiny-s0-b2'), { recursive: true });
+  writeFileSync(join(home, 'models', 'tiny-s0-b2', 'genai_config.json'), '{}');
   dir = await ensureModel('tiny');
   model = await OmniModel.load(dir, { intraOpThreads: 1, interOpThreads: 1 });
   audio = await model.encodeAudio(mel(2));
@@ -51,6 +54,13 @@ function slice(embeds: ort.Tensor, positions: Int32Array, from: number, to: numb
 }
 
 describe('OmniModel on the tiny preset', () => {
+  it("takes the audio chunk from its processor config: 300 s, Qwen2.5-Omni's, in a model built today", () => {
+    expect(dir).not.toContain('tiny-s0-b2');
+    expect(model.audioChunkSeconds).toBe(300);
+    expect(model.processor).toMatchObject({ chunk_length: 300, n_samples: 4_800_000, nb_max_frames: 30_000 });
+    expect(model.warnings).toEqual([]);
+  });
+
   it('counts audio and vision tokens as Qwen2.5-Omni does', () => {
     expect(audio.tokens).toBe(50); // 2 s -> 25 tokens per second
     expect(video.tokens).toBe(280); // two 392x280 frame pairs, 140 tokens each
@@ -181,6 +191,16 @@ describe('OmniModel on the tiny preset', () => {
     expect(maxAbsDiff(r2.firstTokenLogits, single.logits)).toBeLessThanOrEqual(1e-4);
   });
 
+  it("refuses a 1 MB question before prefill, naming the prompt's tokens and the context_length (no stack overflow)", async () => {
+    const question = 'What is said in this clip about the weather? '.repeat(23_000); // 1.04 MB
+    const error = await model.generate([{ role: 'user', content: question }], { maxNewTokens: 1 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error?.message).toMatch(/^prompt is \d{3},\d{3} tokens; the model's context_length is 32,768 \(.*genai_config\.json model\.context_length\)/);
+  });
+
   it('names the tensor and the expected and given shapes for a wrong-shape input', async () => {
     await expect(model.encodeAudio({ data: new Float32Array(80 * 100), frames: 100, validFrames: 100, melBins: 80 })).rejects.toThrow(
       /input 'input_features': expected shape \[1, 128, T\], given \[1, 80, 100\]/,
@@ -206,14 +226,15 @@ describe('OmniModel.load', () => {
   });
   afterAll(() => cleanup(scratch));
 
-  /** A copy of the model dir: symlinks for the ONNX files except those given. */
-  function variant(name: string, replace: Record<string, Uint8Array | string> = {}): string {
+  /** A copy of the model dir: hard links for the ONNX files (a symlink out of the folder is refused) except those given; `null` leaves a file out. */
+  function variant(name: string, replace: Record<string, Uint8Array | string | null> = {}): string {
     const out = join(scratch, name);
     mkdirSync(out);
     for (const file of readdirSync(dir)) {
       const content = replace[file];
+      if (content === null) continue;
       if (content !== undefined) writeFileSync(join(out, file), content);
-      else if (file.endsWith('.onnx')) symlinkSync(join(dir, file), join(out, file));
+      else if (file.endsWith('.onnx')) linkSync(join(dir, file), join(out, file));
       else copyFileSync(join(dir, file), join(out, file));
     }
     return out;
@@ -259,6 +280,57 @@ describe('OmniModel.load', () => {
     await expect(OmniModel.load(dir, { executionProvider: 'warp-drive' })).rejects.toThrow(
       /execution provider 'warp-drive' is not available in this onnxruntime-node build \(available: cpu/,
     );
+  });
+
+  it('refuses a prompt longer than a small context_length, with and without cached turns', async () => {
+    const hello: Message[] = [{ role: 'user', content: 'Hello' }];
+    const fits = model.buildPrompt(hello).ids.length;
+    const config = JSON.parse(readFileSync(join(dir, 'genai_config.json'), 'utf8'));
+    config.model.context_length = fits + 4;
+    const small = await OmniModel.load(variant('small-context', { 'genai_config.json': JSON.stringify(config) }), { intraOpThreads: 1 });
+    try {
+      const first = await small.generate(hello, { maxNewTokens: 2, eosTokenIds: [], keepState: true });
+      const long: Message[] = [{ role: 'user', content: 'Hello, how long is the context of this model?' }];
+      const build = small.buildPrompt.bind(small);
+      expect(() => build(long)).toThrow(new RegExp(`^prompt is \\d+ tokens; the model's context_length is ${fits + 4} `));
+      await expect(small.generate(long)).rejects.toThrow(ModelError);
+      const state = first.state;
+      if (!state) throw new Error('no state');
+      expect(() => build([{ role: 'user', content: 'And then?' }], { history: state })).toThrow(
+        new RegExp(`^prompt is \\d+ tokens on top of ${state.past.length} cached \\(\\d+ in all\\); the model's context_length is ${fits + 4} `),
+      );
+    } finally {
+      await small.release();
+    }
+  });
+
+  it('reads the chunk length from the processor config, and warns when there is none', async () => {
+    const processor = JSON.parse(readFileSync(join(dir, 'processor_config.json'), 'utf8'));
+    const whisper = variant('chunk-30', { 'processor_config.json': JSON.stringify({ ...processor, chunk_length: 30, n_samples: 480_000, nb_max_frames: 3000 }) });
+    const none = variant('no-processor', { 'processor_config.json': null });
+    const a = await OmniModel.load(whisper, { intraOpThreads: 1 });
+    const b = await OmniModel.load(none, { intraOpThreads: 1 });
+    try {
+      expect(a.audioChunkSeconds).toBe(30);
+      expect(a.warnings).toEqual([]);
+      expect(b.audioChunkSeconds).toBe(300);
+      expect(b.warnings.map((w) => w.kind)).toEqual(['processor-config-missing']);
+      expect(b.warnings[0]?.message).toContain(`${none} has no processor_config.json`);
+    } finally {
+      await a.release();
+      await b.release();
+    }
+  });
+
+  it('turns the CPU memory arena off for every session with memArena: false, and leaves it to ONNX Runtime by default', async () => {
+    const off = await OmniModel.load(dir, { intraOpThreads: 1, memArena: false });
+    try {
+      for (const c of ['speech', 'vision', 'embedding', 'decoder'] as const) expect(off.sessionOptions(c).enableCpuMemArena).toBe(false);
+      expect((await off.encodeAudio(mel(1))).tokens).toBe(25);
+    } finally {
+      await off.release();
+    }
+    expect(model.sessionOptions('decoder').enableCpuMemArena).toBeUndefined();
   });
 
   it('names a listed provider whose libraries cannot load, before blaming any model file', async () => {

@@ -22,6 +22,14 @@ describe('Qwen2.5-Omni chat template', () => {
     expect(p.ropeDelta).toBe(0);
   });
 
+  it('builds the prompt of a 1 MB question (a million ids) without a spread overflowing the call stack', () => {
+    const question = 'x'.repeat(1_000_000);
+    const p = buildPrompt([{ role: 'user', content: question }], ctx);
+    const short = buildPrompt([{ role: 'user', content: '' }], ctx);
+    expect(p.ids.length).toBe(short.ids.length + 1_000_000);
+    expect(p.positionIds.length).toBe(3 * p.ids.length);
+  });
+
   it('keeps a given system message and earlier turns', () => {
     const messages: Message[] = [
       { role: 'system', content: 'S' },
