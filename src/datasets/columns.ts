@@ -4,6 +4,7 @@
  * cannot be one.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { terminalSafe } from '../safe-text.js';
 import type { Sample } from './manifest.js';
 
 /** Columns of the unified manifest, in the order writeManifest writes them. */
@@ -104,6 +105,20 @@ function parseExtra(text: string | undefined): Record<string, unknown> | undefin
   return { error: `extra is not a JSON object (got ${JSON.stringify(t.slice(0, 40))})` };
 }
 
+// C0 controls (tab and newline included), DEL and C1: never part of an id.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why `id` cannot be a sample_id, or undefined when it can: a control character (a NUL, an
+ * escape, a newline) would end up in file names, chart labels and terminal output.
+ */
+export function sampleIdProblem(id: string): string | undefined {
+  const at = id.search(CONTROL);
+  if (at < 0) return undefined;
+  const code = id.charCodeAt(at).toString(16).padStart(2, '0');
+  return `sample_id '${terminalSafe(id)}' contains a control character (\\x${code} at position ${at + 1}); use printable characters only`;
+}
+
 function isError(v: unknown): v is { error: string } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'error' in v && Object.keys(v).length === 1;
 }
@@ -125,6 +140,8 @@ export function recordToSample(record: Record<string, string>, ctx: RowContext):
   const sampleId = (record['sample_id'] ?? '').trim();
   const fail = (reason: string): RowOutcome => (sampleId ? { ok: false, sampleId, reason } : { ok: false, reason });
   if (!sampleId) return fail('sample_id is empty (every row needs a unique sample_id)');
+  const idProblem = sampleIdProblem(sampleId);
+  if (idProblem) return { ok: false, reason: idProblem };
   const question = (record['question'] ?? '').trim();
   if (!question) return fail('question is empty');
 

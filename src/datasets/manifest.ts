@@ -5,8 +5,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { DatasetError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { recordToSample, UNIFIED_COLUMNS } from './columns.js';
+import { terminalSafe } from '../safe-text.js';
+import { recordToSample, sampleIdProblem, UNIFIED_COLUMNS } from './columns.js';
 import { parseCsvTable, readTextFile } from './csv.js';
 import { selectItems, type Shard } from './select.js';
 
@@ -59,7 +61,10 @@ export function formatInvalidRow(row: Pick<InvalidRow, 'manifestPath' | 'row' | 
 export interface LoadManifestOptions {
   /** Keep at most this many valid samples (after sharding). Default: all. */
   maxSamples?: number;
-  /** Seed of the random subset taken by maxSamples; without it, the first N in file order. */
+  /**
+   * Seed of the random subset taken by maxSamples. Undefined (the default) means the first N
+   * valid samples in file order; pass a seed only when the user asked for one (`--seed`).
+   */
   seed?: number | string;
   /** Keep one shard (0-based index) of a stable split by sample_id; invalid rows are split too. */
   shard?: Shard;
@@ -91,15 +96,45 @@ async function mediaProblem(path: string | undefined, column: string, shown: str
 }
 
 /**
+ * Checks the header row once for what every row needs: a `sample_id` and a `question` column,
+ * and a media column. A manifest saved tab- or semicolon-separated, or with upper-case names,
+ * would otherwise make every row invalid with the same reason.
+ */
+function checkHeader(header: readonly string[], manifestPath: string): void {
+  const shown = terminalSafe(header.join(',')).slice(0, 120);
+  const expected = `${UNIFIED_COLUMNS.join(',')} (docs/datasets.md)`;
+  const has = (name: string): boolean => header.includes(name);
+  if (!has('sample_id')) {
+    const only = header.length === 1 ? (header[0] ?? '') : '';
+    const hint = only.includes('\t')
+      ? ' (it looks tab-separated)'
+      : only.includes(';')
+        ? ' (it looks semicolon-separated)'
+        : header.some((h) => h.toLowerCase() === 'sample_id')
+          ? ' (column names are lower-case)'
+          : '';
+    throw new DatasetError(`manifest ${manifestPath} has no sample_id column in its header '${shown}'${hint}; the manifest must be comma-separated with a header row: ${expected}`);
+  }
+  const missing = ['question', ...(has('video_path') || has('audio_path') ? [] : ['video_path or audio_path'])].filter((c) => !has(c));
+  if (missing.length > 0) {
+    throw new DatasetError(`manifest ${manifestPath} has no ${missing.join(' and no ')} column in its header '${shown}'; the header row must name: ${expected}`);
+  }
+}
+
+/**
  * Loads a manifest (unified or FasterOmni columns). Throws DatasetError only when the file
- * cannot be read at all (missing, a directory, not UTF-8, no header); every data row ends up
- * in `samples`, `invalid`, or (when selection options are given) `notSelected`.
- * Duplicate sample_ids: the later row is invalid, its reason naming both rows.
+ * cannot be read at all (missing, not a regular file, over the size limit, not UTF-8, no header,
+ * a header without sample_id, question or a media column); every data line ends up in
+ * `samples`, `invalid`, or (when selection options are given) `notSelected`. A header-only file
+ * gives no samples and no invalid rows.
+ * Duplicate sample_ids: the first row keeps the id; each later one is invalid, its reason
+ * naming the first (`duplicate sample_id 'x' (first on line 3)`).
  */
 export async function loadManifest(path: string, options: LoadManifestOptions = {}): Promise<LoadedManifest> {
   const manifestPath = resolve(path);
   const text = await readTextFile(manifestPath, 'manifest');
   const table = parseCsvTable(text, `manifest ${manifestPath}`);
+  checkHeader(table.header, manifestPath);
   const baseDir = dirname(manifestPath);
   const checkMedia = options.checkMedia ?? true;
 
@@ -115,19 +150,18 @@ export async function loadManifest(path: string, options: LoadManifestOptions = 
       entries.push(bad(record.reason));
       continue;
     }
+    // The first row to name an id owns it, valid or not: a later row never takes its place.
+    const id = (record.cells['sample_id'] ?? '').trim();
+    if (id !== '' && sampleIdProblem(id) === undefined) {
+      const first = firstRowOf.get(id);
+      if (first !== undefined) {
+        entries.push(bad(`duplicate sample_id '${id}' (first on line ${first}); sample_ids must be unique`, id));
+        continue;
+      }
+      firstRowOf.set(id, record.row);
+    }
     const outcome = recordToSample(record.cells, { manifestPath, baseDir, row: record.row });
-    if (!outcome.ok) {
-      entries.push(bad(outcome.reason, outcome.sampleId));
-      continue;
-    }
-    const sample = outcome.sample;
-    const first = firstRowOf.get(sample.sampleId);
-    if (first !== undefined) {
-      entries.push(bad(`duplicate sample_id '${sample.sampleId}' (rows ${first} and ${record.row}); sample_ids must be unique`, sample.sampleId));
-      continue;
-    }
-    firstRowOf.set(sample.sampleId, record.row);
-    entries.push({ ok: true, sample });
+    entries.push(outcome.ok ? { ok: true, sample: outcome.sample } : bad(outcome.reason, outcome.sampleId));
   }
 
   // Media checks run concurrently; existence only (decoding is `datasets validate --probe`).
