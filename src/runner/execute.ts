@@ -3,15 +3,18 @@
  * process isolation, the run itself, every output, what the terminal shows, and the exit code
  * (0 all trials ok, 1 some failed, 2 nothing could run, 130 interrupted).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { readRecordsCsv } from '../report/csv.js';
 import { environmentFacts, writeMeta, type RunMeta } from '../report/meta.js';
 import { writeOutputs, type Timeline } from '../report/outputs.js';
-import type { TrialRecord } from '../report/record.js';
+import { keyString, type TrialKey, type TrialRecord } from '../report/record.js';
+import { terminalSafe } from '../safe-text.js';
+import { availableParallelism } from 'node:os';
+import type { ProfilerWarning } from '../profiler/warnings.js';
 import { terminalBreakdown } from '../report/table.js';
 import { summaryJson } from '../report/json.js';
 import { writeModuleBreakdown } from '../report/module-breakdown.js';
@@ -21,7 +24,8 @@ import { runVariantsIsolated } from './isolate.js';
 import { resultWarnings } from './quality.js';
 import { loadWarning, warningMessage } from '../profiler/warnings.js';
 import { createProgress, silentProgress } from './progress.js';
-import { defaultResultsDir, resultPath } from './results-dir.js';
+import { defaultResultsDir, prepareResultsDir, resultPath } from './results-dir.js';
+import { acquireResultsLock, type ResultsLock } from './results-lock.js';
 import { loadResumeState } from './resume.js';
 import { planRun, runSpec, type LoadedModel } from './run.js';
 import type { BenchSample, Instruments, InvalidSample, MediaLike } from './types.js';
@@ -31,7 +35,9 @@ export const EXIT_INTERRUPTED = 130;
 
 /** What the CLI plugs into a run: the real model, media, datasets and profiler, or doubles. */
 export interface SpecEnvironment {
-  loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<{ samples: BenchSample[]; invalid: InvalidSample[] }>;
+  loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<{ samples: BenchSample[]; invalid: InvalidSample[]; warnings?: string[]; rowsRead?: number }>;
+  /** The machine-under-load check made before a run (default: the 1-minute load average). */
+  machineLoad?(): ProfilerWarning | undefined;
   loadModel(options: SpecRunOptions): Promise<LoadedModel>;
   media: MediaLike;
   instruments: Instruments;
@@ -64,6 +70,25 @@ function readTimeline(dir: string): Timeline {
   }
 }
 
+/** Why no sample was loaded, with the hint that fits the options given. */
+function noSamplesMessage(manifests: readonly string[], options: SpecRunOptions, rowsRead: number | undefined): string {
+  const files = manifests.join(', ');
+  if (rowsRead === 0) return `no samples in ${files}: the manifest has a header and no data rows`;
+  const selection = [options.shard ? '--shard' : '', options.maxSamples !== undefined ? '--max-samples' : ''].filter(Boolean);
+  return selection.length > 0 ? `no samples in ${files} with ${selection.join(' and ')} (check their values)` : `no samples in ${files}`;
+}
+
+/** --resume: every record on disk must be a trial this run plans (the same manifests and options). */
+function refuseForeignRecords(dir: string, existing: readonly TrialRecord[], planned: readonly TrialKey[]): void {
+  const keys = new Set(planned.map(keyString));
+  const foreign = existing.filter((r) => !keys.has(keyString(r)));
+  if (foreign.length === 0) return;
+  const first = foreign[0] as TrialRecord;
+  throw new UsageError(
+    `--resume ${dir}: ${foreign.length} record(s) in records.csv are not trials of this run (first: ${terminalSafe(keyString(first))}); the manifests or options changed since, or the file holds another run's records`,
+  );
+}
+
 /** Exit code from the records: 0 all ok, 1 some failed, 2 none ok. */
 export function exitCodeOf(records: readonly TrialRecord[]): number {
   const ok = records.filter((r) => r.status === 'ok').length;
@@ -71,43 +96,105 @@ export function exitCodeOf(records: readonly TrialRecord[]): number {
   return ok === records.length ? ExitCode.Ok : ExitCode.Failures;
 }
 
-/** Installs the SIGINT behaviour of a run: first stops cleanly, a later one (after 1 s) exits at once. */
-function onSigint(controller: AbortController, stderr: NodeJS.WritableStream): () => void {
+/** Signals that interrupt a run: both stop it cleanly, keep finished records and print the resume hint. */
+const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** Installs the interrupt behaviour of a run: the first SIGINT/SIGTERM stops cleanly, a later one (after 1 s) exits at once. */
+function onInterrupt(controller: AbortController, stderr: NodeJS.WritableStream): () => void {
   let firstAt = 0;
-  const handler = (): void => {
+  const handler = (signal: NodeJS.Signals): void => {
     if (!controller.signal.aborted) {
       firstAt = Date.now();
-      stderr.write('\nomni-bench: interrupted; finishing up (finished records are kept; Ctrl-C again to quit now)\n');
+      stderr.write(`\nomni-bench: interrupted (${signal}); finishing up (finished records are kept; Ctrl-C again to quit now)\n`);
       controller.abort();
     } else if (Date.now() - firstAt > 1000) {
       process.exit(EXIT_INTERRUPTED);
     }
   };
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  for (const signal of INTERRUPT_SIGNALS) process.on(signal, handler);
+  return () => {
+    for (const signal of INTERRUPT_SIGNALS) process.off(signal, handler);
+  };
 }
 
 /** Runs `spec` as the CLI does; resolves to the exit code. */
 export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: SpecEnvironment, io: ExecuteIo): Promise<number> {
-  // Phase 1: options and results folder.
+  // Phase 1: the results folder, locked before anything is read from or written to it.
+  const resumeDir = cliOptions.resume;
+  if (resumeDir !== undefined && !isDirectory(resumeDir)) throw new UsageError(`--resume ${resumeDir}: no such results folder`);
+  const outDir = resumeDir ?? cliOptions.out ?? defaultResultsDir(spec.name);
+  const { created } = resumeDir !== undefined ? { created: false } : prepareResultsDir(outDir);
+  let lock: ResultsLock;
+  try {
+    lock = acquireResultsLock(outDir);
+  } catch (error) {
+    if (created) await rm(outDir, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    return await executeLocked(spec, cliOptions, env, io, { outDir, lockToken: lock.token });
+  } catch (error) {
+    // Nothing ran (bad manifest, the model did not load...): no results folder is left behind.
+    if (created && recordsWritten(outDir) === 0) await rm(outDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
+
+function recordsWritten(dir: string): number {
+  try {
+    return existsSync(resultPath(dir, 'records')) ? readRecordsCsv(resultPath(dir, 'records')).records.length : 0;
+  } catch {
+    return 1; // unreadable: keep it for the user to look at
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEnvironment, io: ExecuteIo, folder: { outDir: string; lockToken: string }): Promise<number> {
+  const { outDir, lockToken } = folder;
   const resumed = cliOptions.resume ? loadResumeState(cliOptions.resume, spec.name, cliOptions, io.explicit) : undefined;
   const options = resumed?.options ?? cliOptions;
-  const outDir = options.resume ?? options.out ?? defaultResultsDir(spec.name);
-  // A run that fails before its first record leaves nothing behind in a folder it created.
-  const createdDir = !resumed && !existsSync(outDir);
   if (!resumed && existsSync(resultPath(outDir, 'records'))) {
     throw new UsageError(`${outDir} already holds results (records.csv); pass --resume ${outDir} to complete it, or another --out`);
   }
   options.out = outDir;
   const existing = resumed?.records ?? [];
-  const manifests = options.manifest.length > 0 ? options.manifest : [...spec.defaultManifests];
+  // Absolute, so that --resume from another folder compares and reloads the same files.
+  const manifests = (options.manifest.length > 0 ? options.manifest : [...spec.defaultManifests]).map((m) => resolve(m));
   options.manifest = manifests;
 
-  // Phase 2: samples and meta.json.
-  const { samples, invalid } = await env.loadSamples(manifests, options);
-  if (samples.length === 0 && invalid.length === 0) throw new UsageError(`no samples in ${manifests.join(', ')} (check --shard and --max-samples)`);
-  const { variants } = planRun({ spec, options, samples, invalid });
+  const warnings: string[] = [];
+  const cores = availableParallelism();
+  if (options.threads !== undefined && options.threads > cores) {
+    warnings.push(`--threads ${options.threads} is more than this machine's ${cores} cores; capped at ${cores} (more threads than cores only adds contention)`);
+    options.threads = cores;
+  }
+
+  // Phase 2: samples, the plan and meta.json.
+  const loaded = await env.loadSamples(manifests, options);
+  const { samples, invalid } = loaded;
+  warnings.push(...(loaded.warnings ?? []));
+  if (samples.length === 0 && invalid.length === 0) throw new UsageError(noSamplesMessage(manifests, options, loaded.rowsRead));
+  const { variants, trials, invalidKeys } = planRun({ spec, options, samples, invalid });
   if (variants.length === 0) throw new UsageError(`no variant of ${spec.name} matches --variants ${options.variants?.join(',') ?? ''}`);
+  if (resumed) {
+    // A child of --isolate plans one variant; the records of its siblings are trials of the run too.
+    const whole = options.variants ? planRun({ spec, options: { ...options, variants: undefined }, samples, invalid }) : { trials, invalidKeys };
+    refuseForeignRecords(outDir, existing, [...whole.trials, ...whole.invalidKeys]);
+  }
+  if (!io.recordsOnly) {
+    const load = (env.machineLoad ?? loadWarning)();
+    if (load) warnings.push(warningMessage(load));
+    if (!options.quiet) for (const w of warnings) io.stderr.write(`omni-bench: warning: ${terminalSafe(w)}\n`);
+  }
   // A child of --isolate process runs one variant and says so in its records.
   const isolation = io.recordsOnly ? 'process' : options.isolate === 'process' && variants.length > 1 ? 'process' : 'none';
   const meta: RunMeta = {
@@ -121,6 +208,7 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
     memory: env.memoryInfo?.(options) ?? { method: 'rss-poll', intervalMs: options.memIntervalMs, vmhwm: false, gpu: 'unavailable' },
     isolation,
     samples: { valid: samples.length, invalid: invalid.length },
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   // A child of --isolate must not rewrite the parent's meta.json options (it has --variants).
   if (!io.recordsOnly) {
@@ -130,7 +218,7 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
 
   // Phase 3: run, in this process or one child per variant.
   const controller = new AbortController();
-  const removeSigint = onSigint(controller, io.stderr);
+  const removeInterrupt = onInterrupt(controller, io.stderr);
   let records: TrialRecord[];
   let interrupted = false;
   let timeline = readTimeline(outDir);
@@ -139,7 +227,7 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
       meta.calibration = await env.calibrate(options).catch((error: Error) => ({ error: error.message }) as unknown as { peakGflops: number });
     }
     if (isolation === 'process' && !io.recordsOnly) {
-      const runs = await runVariantsIsolated({ spec: spec.name, dir: outDir, variants: variants.map((v) => v.name), signal: controller.signal, quiet: options.quiet });
+      const runs = await runVariantsIsolated({ spec: spec.name, dir: outDir, lockToken, variants: variants.map((v) => v.name), signal: controller.signal, quiet: options.quiet });
       const failed = runs.filter((r) => r.code !== 0 && r.code !== 1 && r.code !== 2);
       for (const run of failed) io.stderr.write(`omni-bench: variant ${run.variant} child process ended with ${run.signal ?? `exit ${run.code}`}\n`);
       records = existsSync(resultPath(outDir, 'records')) ? readRecordsCsv(resultPath(outDir, 'records')).records : [];
@@ -162,17 +250,14 @@ export async function executeSpec(spec: Spec, cliOptions: SpecRunOptions, env: S
       if (outcome.model) meta.model = { ...outcome.model.info, loadMs: outcome.model.loadMs };
       for (const w of outcome.warmupErrors) io.stderr.write(`omni-bench: warning: warmup failed (not recorded): ${w}\n`);
     }
-  } catch (error) {
-    // Nothing ran (the model did not load, say): exit 2 must not leave a results folder behind.
-    const written = existsSync(resultPath(outDir, 'records')) ? readRecordsCsv(resultPath(outDir, 'records')).records.length : 0;
-    if (createdDir && written === 0) await rm(outDir, { recursive: true, force: true });
-    throw error;
   } finally {
-    removeSigint();
+    removeInterrupt();
   }
   if (io.recordsOnly) return interrupted ? EXIT_INTERRUPTED : exitCodeOf(records);
 
-  // Phase 4: outputs, terminal, exit code.
+  // Phase 4: outputs, terminal, exit code. Summaries come from records.csv as written, so that
+  // `omni-bench report DIR` rebuilds byte-identical summaries from the same file.
+  if (existsSync(resultPath(outDir, 'records'))) records = readRecordsCsv(resultPath(outDir, 'records')).records;
   const complete = !interrupted;
   const peakGflops = typeof meta.calibration?.['peakGflops'] === 'number' ? meta.calibration['peakGflops'] : undefined;
   const outputs = await writeOutputs(outDir, {

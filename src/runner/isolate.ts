@@ -5,6 +5,7 @@
  * one after another (never two at once), and the parent writes the summary.
  */
 import { spawn } from 'node:child_process';
+import { LOCK_ENV } from './results-lock.js';
 
 /** How to start this program again: node, its flags (e.g. --import tsx) and the entry script. */
 export function selfCommand(): string[] {
@@ -31,6 +32,8 @@ export async function runVariantsIsolated(input: {
   signal?: AbortSignal;
   command?: string[];
   quiet: boolean;
+  /** The parent's results-folder lock, shared with the children (OMNI_BENCH_LOCK). */
+  lockToken?: string;
 }): Promise<ChildRun[]> {
   const [program, ...prefix] = input.command ?? selfCommand();
   const runs: ChildRun[] = [];
@@ -38,7 +41,8 @@ export async function runVariantsIsolated(input: {
     if (input.signal?.aborted) break;
     const args = [...prefix, input.spec, '--resume', input.dir, '--variants', variant, '--isolate', 'none', '--records-only', ...(input.quiet ? ['--quiet'] : [])];
     const run = await new Promise<ChildRun>((resolve, reject) => {
-      const child = spawn(program as string, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+      const env = input.lockToken === undefined ? process.env : { ...process.env, [LOCK_ENV]: input.lockToken };
+      const child = spawn(program as string, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
       const forward = (): void => void child.kill('SIGINT');
       input.signal?.addEventListener('abort', forward, { once: true });
       child.on('error', reject);

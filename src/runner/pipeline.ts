@@ -6,6 +6,7 @@
  * pipeline itself holds no timing code.
  */
 import type { StageRunner } from '../stages.js';
+import { MediaError } from '../errors.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
@@ -120,6 +121,11 @@ export async function runSerialRequest(
   const audioSource = sample.audioPath ?? sample.videoPath;
   if (audioSource !== undefined) {
     const decoded = await stage('audio_decode', () => media.decodeAudio(audioSource, window), { path: audioSource });
+    // A row that names an audio file promises sound: a file without an audio stream is an error,
+    // not a text-only trial. A video's own track may be silent (the video is then run without audio).
+    if (decoded.kind === 'no-audio' && sample.audioPath !== undefined) {
+      throw new MediaError(`audio_path ${sample.audioPath} has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)`, sample.audioPath);
+    }
     if (decoded.kind === 'audio') {
       out.audioSeconds = decoded.samples.length / SAMPLE_RATE;
       const features = await stage('audio_features', () =>

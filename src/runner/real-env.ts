@@ -4,8 +4,9 @@
  * profiler's instruments. Loaded lazily by the CLI so that `--help` never opens ONNX Runtime.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { terminalSafe } from '../safe-text.js';
 import { loadManifest, type InvalidRow, type Sample } from '../datasets/manifest.js';
 import { promptText } from '../datasets/prompt.js';
 import { decodeAudioTrack } from '../media/audio.js';
@@ -39,29 +40,76 @@ export function toBenchSample(sample: Sample): BenchSample {
   return out;
 }
 
-/** An error-record source from an invalid manifest row; the dataset is the manifest's folder name. */
+/**
+ * An error-record source from an invalid manifest row: its sample_id (`row-<line>` when empty),
+ * the manifest's folder name as dataset. Where that key meets a valid sample's or another
+ * invalid row's, the planner gives it a `#2` suffix (planRun), so it never takes their place.
+ */
 export function toInvalidSample(row: InvalidRow): InvalidSample {
   return {
-    sampleId: row.sampleId ?? `row-${row.row}`,
+    sampleId: row.sampleId !== undefined && row.sampleId !== '' ? terminalSafe(row.sampleId) : `row-${row.row}`,
     dataset: basename(dirname(row.manifestPath)),
     reason: `${basename(row.manifestPath)} row ${row.row}: ${row.reason}`,
   };
 }
 
-/** Loads every manifest with the selection options (per manifest). */
-export async function loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<{ samples: BenchSample[]; invalid: InvalidSample[] }> {
-  const samples: BenchSample[] = [];
-  const invalid: InvalidSample[] = [];
+/** Samples of every manifest, the invalid rows as error-record sources, and what was set aside. */
+export interface LoadedSamples {
+  samples: BenchSample[];
+  invalid: InvalidSample[];
+  /** Warnings for the terminal and meta.json (a manifest given twice, ids repeated across manifests). */
+  warnings: string[];
+  /** Data rows read from the manifests (before selection). */
+  rowsRead: number;
+}
+
+/**
+ * Loads every manifest with the selection options (per manifest). A manifest given twice is
+ * loaded once, with a warning; a sample whose (dataset, sample_id) another manifest already
+ * gave becomes an error record naming both, so no trial key is planned twice and no sample is
+ * counted twice. The selection seed applies only when the user gave --seed (`sampleSeed`).
+ */
+export async function loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<LoadedSamples> {
+  const out: LoadedSamples = { samples: [], invalid: [], warnings: [], rowsRead: 0 };
+  const firstSeen = new Map<string, string>();
+  const loadedPaths = new Set<string>();
   for (const path of manifests) {
+    const real = realPath(path);
+    if (loadedPaths.has(real)) {
+      out.warnings.push(`manifest ${path} is given more than once; it is loaded once`);
+      continue;
+    }
+    loadedPaths.add(real);
     const loaded = await loadManifest(path, {
       ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
-      seed: options.seed,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
     });
-    samples.push(...loaded.samples.map(toBenchSample));
-    invalid.push(...loaded.invalid.map(toInvalidSample));
+    out.rowsRead += loaded.rowsRead;
+    for (const sample of loaded.samples) {
+      const key = JSON.stringify([sample.dataset, sample.sampleId]);
+      const where = `${basename(sample.manifestPath)} row ${sample.row}`;
+      const first = firstSeen.get(key);
+      if (first !== undefined) {
+        out.invalid.push(toInvalidSample({ manifestPath: sample.manifestPath, row: sample.row, sampleId: sample.sampleId, reason: `duplicate sample '${sample.sampleId}' of dataset '${sample.dataset}' (already in ${first})` }));
+        continue;
+      }
+      firstSeen.set(key, where);
+      out.samples.push(toBenchSample(sample));
+    }
+    out.invalid.push(...loaded.invalid.map(toInvalidSample));
   }
-  return { samples, invalid };
+  const duplicates = out.invalid.filter((i) => i.reason.includes('duplicate sample')).length;
+  if (duplicates > 0) out.warnings.push(`${duplicates} sample(s) appear in more than one manifest; each later copy is an error record, the first is run`);
+  return out;
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /** src/media/ behind the runner's MediaLike. */
@@ -86,11 +134,16 @@ export function modelHash(dir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Seed of the reference model's weights: --seed, else 0. */
+export function modelSeed(options: Pick<SpecRunOptions, 'seed'>): number {
+  return options.seed ?? 0;
+}
+
 /** Builds the model on first use (preset) and loads it once. */
 export async function loadRealModel(options: SpecRunOptions): Promise<LoadedModel> {
   const started = performance.now();
   const preset = Object.hasOwn(PRESETS, options.model) ? options.model : null;
-  const dir = await ensureModel(options.model, { seed: options.seed });
+  const dir = await ensureModel(options.model, { seed: modelSeed(options) });
   const resolvedMs = performance.now() - started;
   // ONNX Runtime writes its profile beside the prefix but does not create the folder.
   if (options.ortProfile && options.out) mkdirSync(dirname(ortProfilePrefix(options.out)), { recursive: true });
@@ -103,7 +156,7 @@ export async function loadRealModel(options: SpecRunOptions): Promise<LoadedMode
     model,
     loadMs: model.loadMs,
     // resolveOrBuildMs: ensureModel's time (the preset's build on first use, ~0 once cached).
-    info: { dir, preset, seed: options.seed, hash: modelHash(dir), resolveOrBuildMs: resolvedMs },
+    info: { dir, preset, seed: modelSeed(options), hash: modelHash(dir), resolveOrBuildMs: resolvedMs },
     flops: (work, promptTokens) => ({
       ...(work.audioMelFrames !== null ? { audio_encoder: speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) } : {}),
       ...(work.visionGrid !== null ? { vision_encoder: visionFlops(model.config, work.visionGrid) } : {}),

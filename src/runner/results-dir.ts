@@ -1,6 +1,8 @@
 /** The results folder: its default name and the files in it (docs/results-format.md). */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 
 /** File names inside a results folder. */
 export const RESULT_FILES = {
@@ -34,4 +36,60 @@ export function resultPath(dir: string, file: keyof typeof RESULT_FILES): string
 /** Prefix of ONNX Runtime profile files inside a results folder (--ort-profile). */
 export function ortProfilePrefix(outDir: string): string {
   return join(outDir, 'ort-profile', 'ort');
+}
+
+/**
+ * Creates the results folder `dir` if needed, one level at a time below its nearest existing
+ * ancestor (Node's recursive mkdir spins forever under /proc), and throws UsageError naming the
+ * path when it is a file, lies below a file, is a device such as /dev/null, or cannot be created
+ * or written. Returns whether the folder was created by this call.
+ */
+export function prepareResultsDir(dir: string): { created: boolean } {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  let existing = target;
+  for (;;) {
+    let info: Stats | undefined;
+    try {
+      info = statSync(existing);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOTDIR: a part above is a file; walking up finds and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`--out ${dir}: cannot use ${existing} (${code ?? (error as Error).message})`);
+    }
+    if (info) {
+      if (!info.isDirectory()) {
+        throw new UsageError(existing === target ? `--out ${dir} is ${info.isFile() ? 'a file' : 'not a folder (a device or pipe)'}; pass a folder path` : `--out ${dir}: ${existing} is a file, not a folder`);
+      }
+      break;
+    }
+    missing.unshift(existing);
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  if (realpathOrSelf(existing).match(/^\/(proc|sys)(\/|$)/)) throw new UsageError(`--out ${dir}: ${existing} is a kernel file system, not a place for results`);
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    if (missing.length > 0) throw new UsageError(`--out ${dir}: cannot create a folder in ${existing} (not writable)`);
+    throw new UsageError(`--out ${dir} is not writable`);
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new UsageError(`--out ${dir}: cannot create ${path} (${code ?? (error as Error).message})`);
+    }
+  }
+  return { created: missing.length > 0 };
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

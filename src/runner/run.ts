@@ -79,14 +79,24 @@ export class TrialAborted extends Error {
   }
 }
 
-/** Plans the run: the spec's trials, plus one error record key per invalid manifest row and variant. */
+/**
+ * Plans the run: the spec's trials, plus one error record key per invalid manifest row and
+ * variant. An invalid row's key never equals a trial's or another invalid row's (a `#2` suffix
+ * where the loader's keys would meet), so no record ever takes another's place.
+ */
 export function planRun(input: Pick<RunInput, 'spec' | 'options' | 'samples' | 'invalid'>): { trials: PlannedTrial[]; invalidKeys: (TrialKey & { reason: string })[]; variants: Variant[] } {
   const all = input.spec.variants(input.options);
   const only = input.options.variants;
   const variants = only ? all.filter((v) => only.includes(v.name)) : all;
   const trials = input.spec.plan({ samples: input.samples, variants, options: input.options });
+  const taken = new Set(trials.map(keyString));
   const invalidKeys = variants.flatMap((v) =>
-    input.invalid.map((row) => ({ dataset: row.dataset, sampleId: row.sampleId, variant: v.name, repeat: 0, turn: 0, reason: row.reason })),
+    input.invalid.map((row) => {
+      let key = { dataset: row.dataset, sampleId: row.sampleId, variant: v.name, repeat: 0, turn: 0, reason: row.reason };
+      for (let n = 2; taken.has(keyString(key)); n++) key = { ...key, sampleId: `${row.sampleId}#${n}` };
+      taken.add(keyString(key));
+      return key;
+    }),
   );
   return { trials, invalidKeys, variants };
 }

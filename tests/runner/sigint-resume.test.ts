@@ -16,7 +16,7 @@ interface Run {
 }
 
 /** Runs the double CLI; `interruptAfter` sends SIGINT once that many records exist. */
-function runDouble(args: string[], dir: string, interruptAfter?: number): Promise<Run> {
+function runDouble(args: string[], dir: string, interruptAfter?: number, signal: NodeJS.Signals = 'SIGINT'): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'ttft-breakdown', ...args], {
       cwd: PACKAGE_ROOT,
@@ -34,7 +34,7 @@ function runDouble(args: string[], dir: string, interruptAfter?: number): Promis
         if (!existsSync(path)) return;
         if (readRecordsCsv(path).records.length >= interruptAfter) {
           clearInterval(timer);
-          child.kill('SIGINT');
+          child.kill(signal);
         }
       }, 20);
     }
@@ -74,5 +74,16 @@ describe('SIGINT then --resume (DESIGN.md invariant 3)', () => {
     // Records kept from the first run are unchanged.
     for (const r of partial) expect(records.find((x) => keyString(x) === keyString(r))).toEqual(r);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).complete).toBe(true);
+  });
+
+  it('SIGTERM stops a run like SIGINT: summary, meta.interrupted, the resume hint and exit 130 (issue 8, item 25)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'omni-bench-sigterm-')), 'run');
+    const run = await runDouble(['--out', dir, '--repeats', '4', '--warmup', '0'], dir, 2, 'SIGTERM');
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toContain('interrupted (SIGTERM)');
+    expect(run.stderr).toContain(`--resume ${dir}`);
+    expect(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).interrupted).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).complete).toBe(false);
+    expect(existsSync(join(dir, '.omni-bench.lock'))).toBe(false);
   });
 });

@@ -1,0 +1,263 @@
+/** Regression tests of the runner half of the audit (issue 8): keys, locks, folders, resume, summaries. */
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { executeSpec, type SpecEnvironment } from '../../src/runner/execute.js';
+import { acquireResultsLock, LOCK_FILE } from '../../src/runner/results-lock.js';
+import { prepareResultsDir } from '../../src/runner/results-dir.js';
+import { readRecordsCsv, recordsCsv } from '../../src/report/csv.js';
+import { emptyMeasures, keyString, type TrialRecord } from '../../src/report/record.js';
+import { reportCommand } from '../../src/report/report-command.js';
+import { measureTrial } from '../../src/runner/measure.js';
+import { defaultCommonOptions } from '../../src/specs/common-options.js';
+import { ttftBreakdown } from '../../src/specs/ttft-breakdown.js';
+import type { SpecRunOptions } from '../../src/specs/spec.js';
+import type { BenchSample, InvalidSample } from '../../src/runner/types.js';
+import { UsageError } from '../../src/errors.js';
+import { doubleDeps, doubleSamples } from './helpers/model-double.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'omni-bench-hardening-'));
+
+function options(over: Partial<SpecRunOptions> = {}): SpecRunOptions {
+  return { ...defaultCommonOptions(), quiet: true, repeats: 2, warmup: 0, specOptions: { audioPadding: 'pad-features', audioInVideo: true }, ...over };
+}
+
+function environment(over: Partial<SpecEnvironment> & { samples?: BenchSample[]; invalid?: InvalidSample[] } = {}): SpecEnvironment {
+  const { deps } = doubleDeps();
+  const { samples, invalid, ...rest } = over;
+  return {
+    loadSamples: async () => ({ samples: samples ?? doubleSamples(), invalid: invalid ?? [] }),
+    loadModel: () => deps.loadModel(),
+    media: deps.media,
+    instruments: deps.instruments,
+    machineLoad: () => undefined,
+    ...rest,
+  };
+}
+
+function io(explicit: string[] = []): { io: Parameters<typeof executeSpec>[3]; stderr: () => string; stdout: () => string } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { io: { stdout: out, stderr: err as unknown as NodeJS.WriteStream, argv: [], explicit: new Set(explicit) }, stderr: () => stderr, stdout: () => stdout };
+}
+
+const meta = (dir: string): { options: Record<string, unknown>; warnings?: string[]; interrupted?: boolean } => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+
+describe('every manifest row ends as its own record (issue 8, item 1)', () => {
+  it('an invalid row with a valid sample\'s key, and two invalid rows with one id, never take another record\'s place', async () => {
+    const dir = join(tmp(), 'run');
+    const invalid: InvalidSample[] = [
+      { sampleId: 'va', dataset: 'video-mme', reason: 'manifest.csv row 5: duplicate sample_id' },
+      { sampleId: 'x', dataset: 'video-mme', reason: 'manifest.csv row 6: question is empty' },
+      { sampleId: 'x', dataset: 'video-mme', reason: 'manifest.csv row 7: question is empty' },
+    ];
+    const code = await executeSpec(ttftBreakdown, options({ out: dir }), environment({ invalid }), io().io);
+    expect(code).toBe(1);
+    const records = readRecordsCsv(join(dir, 'records.csv')).records;
+    // 3 samples x 2 repeats, all run, plus one error record per invalid row.
+    expect(records.filter((r) => r.status === 'ok')).toHaveLength(6);
+    expect(records.filter((r) => r.sampleId === 'va' && r.status === 'ok').map((r) => r.repeat)).toEqual([0, 1]);
+    const errors = records.filter((r) => r.status === 'error');
+    expect(errors).toHaveLength(3);
+    expect(new Set(records.map(keyString)).size).toBe(records.length);
+    expect(errors.map((r) => r.status === 'error' && r.error)).toEqual(invalid.map((i) => i.reason));
+  });
+});
+
+describe('results folder lock (item 3)', () => {
+  it('refuses a second lock on a folder while its holder lives, naming the pid', () => {
+    const dir = tmp();
+    const lock = acquireResultsLock(dir, {});
+    expect(() => acquireResultsLock(dir, {})).toThrow(new RegExp(`in use by another omni-bench run \\(pid ${process.pid}`));
+    lock.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    acquireResultsLock(dir, {}).release();
+  });
+
+  it('takes over a stale lock whose process is gone, and lets a child with the token share it', () => {
+    const dir = tmp();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then', token: 'old' }));
+    const lock = acquireResultsLock(dir, {});
+    const child = acquireResultsLock(dir, { OMNI_BENCH_LOCK: lock.token });
+    child.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true); // the child releases nothing
+    lock.release();
+  });
+
+  it('a run into a folder another run holds exits 2 and writes nothing there', async () => {
+    const dir = tmp();
+    const lock = acquireResultsLock(dir, {});
+    await expect(executeSpec(ttftBreakdown, options({ out: dir }), environment(), io().io)).rejects.toThrow(UsageError);
+    expect(existsSync(join(dir, 'meta.json'))).toBe(false);
+    await expect(executeSpec(ttftBreakdown, options({ resume: dir }), environment(), io().io)).rejects.toThrow(/in use by another omni-bench run/);
+    lock.release();
+  });
+});
+
+describe('--out checks (items 6, 24)', () => {
+  it('refuses /proc, a file, a path below a file and /dev/null at once, naming the path', () => {
+    const dir = tmp();
+    const file = join(dir, 'file.txt');
+    writeFileSync(file, 'x');
+    const started = Date.now();
+    expect(() => prepareResultsDir('/proc/omni')).toThrow(/--out \/proc\/omni: \/proc is a kernel file system/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(() => prepareResultsDir(file)).toThrow(`--out ${file} is a file`);
+    expect(() => prepareResultsDir(join(file, 'below'))).toThrow(`${file} is a file, not a folder`);
+    expect(() => prepareResultsDir('/dev/null')).toThrow(/is not a folder \(a device or pipe\)/);
+    expect(prepareResultsDir(join(dir, 'a', 'b'))).toEqual({ created: true });
+    expect(prepareResultsDir(join(dir, 'a', 'b'))).toEqual({ created: false });
+  });
+});
+
+describe('threads, load and warnings in meta.json (items 7, 21)', () => {
+  it('caps --threads at the core count with a warning, and warns when the machine is under load', async () => {
+    const dir = join(tmp(), 'run');
+    const cores = availableParallelism();
+    const out = io();
+    const load = { kind: 'machine-under-load' as const, loadAvg1: 177, cores: 2 };
+    const code = await executeSpec(ttftBreakdown, options({ out: dir, threads: 1000, quiet: false }), environment({ machineLoad: () => load }), out.io);
+    expect(code).toBe(0);
+    expect(meta(dir).options['threads']).toBe(cores);
+    expect(out.stderr()).toContain(`--threads 1000 is more than this machine's ${cores} cores; capped at ${cores}`);
+    expect(out.stderr()).toContain('machine under load: 1-minute load average 177.00 on 2 cores');
+    expect(meta(dir).warnings?.some((w) => w.startsWith('machine under load'))).toBe(true);
+  });
+});
+
+describe('resume refuses what would mix runs (item 18)', () => {
+  async function finished(): Promise<string> {
+    const dir = join(tmp(), 'run');
+    await executeSpec(ttftBreakdown, options({ out: dir, model: 'tiny' }), environment(), io().io);
+    return dir;
+  }
+
+  it('refuses another --model or spec option, naming both values', async () => {
+    const dir = await finished();
+    await expect(executeSpec(ttftBreakdown, options({ resume: dir, model: 'small' }), environment(), io(['model', 'resume']).io)).rejects.toThrow(
+      `--resume ${dir}: --model "small" differs from that run's "tiny"`,
+    );
+    const other = options({ resume: dir, specOptions: { audioPadding: 'dynamic', audioInVideo: true } });
+    await expect(executeSpec(ttftBreakdown, other, environment(), io(['audioPadding', 'resume']).io)).rejects.toThrow(/--audio-padding "dynamic" differs/);
+    // Options that do not change the measurement may be given again.
+    expect(await executeSpec(ttftBreakdown, options({ resume: dir, model: 'tiny' }), environment(), io(['model', 'resume', 'quiet']).io)).toBe(0);
+  });
+
+  it('refuses records whose key is not a trial of this run, and rows with an unknown status', async () => {
+    const dir = await finished();
+    const path = join(dir, 'records.csv');
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace(',va,', ',elsewhere,'));
+    await expect(executeSpec(ttftBreakdown, options({ resume: dir }), environment(), io(['resume']).io)).rejects.toThrow(/are not trials of this run \(first: .*elsewhere/);
+    writeFileSync(path, text.replace(/,ok,/, ',done,'));
+    expect(() => readRecordsCsv(path)).toThrow(`${path}: line 2: status 'done' is not one of ok, error`);
+  });
+});
+
+describe('records.csv read strictly and written safely (items 11, 24)', () => {
+  it('a truncated or garbage records.csv is a usage error naming the file and line', async () => {
+    const dir = join(tmp(), 'run');
+    await executeSpec(ttftBreakdown, options({ out: dir }), environment(), io().io);
+    const path = join(dir, 'records.csv');
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.slice(0, Math.floor(text.length * 0.7)));
+    expect(() => readRecordsCsv(path)).toThrow(UsageError);
+    expect(() => readRecordsCsv(path)).toThrow(/records\.csv: line \d+: .*damaged or was not written by omni-bench/);
+    await expect(reportCommand(dir, { quiet: true }, { stdout: new PassThrough(), stderr: new PassThrough() })).rejects.toThrow(UsageError);
+    writeFileSync(path, '\u0000\u0001garbage');
+    expect(() => readRecordsCsv(path)).toThrow(/not a records\.csv/);
+  });
+
+  it('escapes cells a spreadsheet would run as formulas, and reads them back unchanged', () => {
+    const record: TrialRecord = {
+      spec: 'ttft-breakdown', dataset: 'd', sampleId: '=HYPERLINK("http://x")', variant: 'v', repeat: 0, turn: 0,
+      isolation: 'none', startedAt: 't', status: 'error', error: "-1+2 '@x", measures: emptyMeasures(),
+    };
+    record.measures.answer = "'quoted";
+    const text = recordsCsv([record], { comparesLogits: false });
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(text).toContain(`'-1+2 '@x`);
+    const dir = tmp();
+    writeFileSync(join(dir, 'records.csv'), text);
+    expect(readRecordsCsv(join(dir, 'records.csv')).records[0]).toEqual(record);
+  });
+});
+
+describe('summaries (item 20)', () => {
+  it('omni-bench report DIR rewrites byte-identical summaries from the same records', async () => {
+    const dir = join(tmp(), 'run');
+    const { deps } = doubleDeps({ gapMs: 0.123456789 });
+    await executeSpec(ttftBreakdown, options({ out: dir, repeats: 3 }), { ...environment(), loadModel: () => deps.loadModel(), media: deps.media, instruments: deps.instruments }, io().io);
+    const files = ['summary.csv', 'summary.json', 'summary.md'];
+    const before = files.map((f) => readFileSync(join(dir, f), 'utf8'));
+    expect(await reportCommand(dir, { quiet: true }, { stdout: new PassThrough(), stderr: new PassThrough() })).toBe(0);
+    expect(files.map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
+  });
+});
+
+describe('no samples (item 28)', () => {
+  it('a header-only manifest says it has no data rows, without hints about options not given', async () => {
+    const env = environment({ loadSamples: async () => ({ samples: [], invalid: [], rowsRead: 0 }) });
+    await expect(executeSpec(ttftBreakdown, options({ out: join(tmp(), 'run'), manifest: ['/m/h.csv'] }), env, io().io)).rejects.toThrow(
+      'no samples in /m/h.csv: the manifest has a header and no data rows',
+    );
+    const selected = environment({ loadSamples: async () => ({ samples: [], invalid: [], rowsRead: 4 }) });
+    await expect(executeSpec(ttftBreakdown, options({ out: join(tmp(), 'run'), manifest: ['/m/h.csv'], maxSamples: 2 }), selected, io().io)).rejects.toThrow(
+      'no samples in /m/h.csv with --max-samples (check their values)',
+    );
+  });
+});
+
+describe('memory growth over the trial start (item 23)', () => {
+  it('records each stage\'s growth over the RSS at request start, so arena memory of earlier requests is not counted', () => {
+    const MB = 1e6;
+    const measures = measureTrial({
+      spans: [{ name: 'audio_encoder', startMs: 10, endMs: 20, depth: 0, track: 'main' }],
+      startMs: 10,
+      endMs: 30,
+      memory: [
+        { tMs: 9, bytes: 3000 * MB },
+        { tMs: 15, bytes: 3040 * MB },
+        { tMs: 25, bytes: 3010 * MB },
+      ],
+      stagePeakBytes: { audio_encoder: 3040 * MB },
+      modelLoadMs: null,
+    });
+    expect(measures.rssStartMb).toBe(3000);
+    expect(measures.rssPeakMb).toBe(3040);
+    expect(measures.rssGrowthMb).toBe(40);
+    expect(measures.stageRssGrowthMb.audio_encoder).toBe(40);
+    expect(measures.stageRssGrowthMb.vision_encoder).toBeNull();
+  });
+});
+
+describe('a row that names audio with no audio stream (item 17, run time)', () => {
+  it('is an error record, not a text-only "ok" trial', async () => {
+    const dir = join(tmp(), 'run');
+    const samples: BenchSample[] = [{ sampleId: 'mute', dataset: 'audiocaps', audioPath: '/m/silent.wav', prompt: 'mute' }, ...doubleSamples()];
+    expect(await executeSpec(ttftBreakdown, options({ out: dir, repeats: 1 }), environment({ samples }), io().io)).toBe(1);
+    const mute = readRecordsCsv(join(dir, 'records.csv')).records.find((r) => r.sampleId === 'mute');
+    expect(mute?.status === 'error' && mute.error).toBe('audio_path /m/silent.wav has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)');
+  });
+});
+
+describe('a run that fails before its first record (item 24)', () => {
+  it('leaves no folder behind when it created it', async () => {
+    const parent = tmp();
+    const dir = join(parent, 'new', 'run');
+    const env = environment({ loadSamples: async () => ({ samples: [], invalid: [], rowsRead: 0 }) });
+    await expect(executeSpec(ttftBreakdown, options({ out: dir }), env, io().io)).rejects.toThrow(UsageError);
+    expect(existsSync(dir)).toBe(false);
+    mkdirSync(join(parent, 'kept'));
+    await expect(executeSpec(ttftBreakdown, options({ out: join(parent, 'kept') }), env, io().io)).rejects.toThrow(UsageError);
+    expect(existsSync(join(parent, 'kept'))).toBe(true);
+  });
+});
