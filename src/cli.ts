@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { OmniBenchError, ExitCode, errorMessage } from './errors.js';
 import { VERSION } from './paths.js';
 import { COMMANDS } from './commands/index.js';
+import { terminalSafe } from './safe-text.js';
 
 /** Builds the commander program with every registered command. */
 export function buildProgram(): Command {
@@ -41,11 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.Usage;
     }
     if (error instanceof OmniBenchError) {
-      process.stderr.write(`omni-bench: ${error.message}\n`);
+      process.stderr.write(`omni-bench: ${terminalSafe(error.message)}\n`);
       if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`omni-bench: internal error: ${errorMessage(error)}\n`);
+    process.stderr.write(`omni-bench: internal error: ${terminalSafe(errorMessage(error))}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     else process.stderr.write('(run with --verbose for the stack trace)\n');
     return ExitCode.Failures;

@@ -8,6 +8,7 @@ import { listSpecs } from '../specs/registry.js';
 import type { Spec, SpecRunOptions } from '../specs/spec.js';
 import { executeSpec, type SpecEnvironment } from '../runner/execute.js';
 import { reportCommand } from '../report/report-command.js';
+import { binaryVersion, resolveBinary } from '../media/ffmpeg.js';
 
 /** Builds the environment a spec runs in (the real one loads the model runtime lazily). */
 export type EnvironmentFactory = () => Promise<SpecEnvironment>;
@@ -16,7 +17,7 @@ const realEnvironment: EnvironmentFactory = async () => (await import('../runner
 
 const COMMON_KEYS: readonly (keyof CommonOptions)[] = [
   'manifest', 'model', 'ep', 'threads', 'warmup', 'repeats', 'maxSamples', 'seed', 'shard', 'maxNewTokens',
-  'out', 'resume', 'json', 'quiet', 'ortProfile', 'memIntervalMs', 'isolate', 'variants',
+  'out', 'resume', 'json', 'quiet', 'ortProfile', 'memIntervalMs', 'memArena', 'isolate', 'ffmpeg', 'ffprobe', 'variants',
 ];
 
 /** Splits commander's parsed values into the shared options and the spec's own. */
@@ -25,6 +26,19 @@ export function toRunOptions(spec: Spec, values: Record<string, unknown>): SpecR
   common.manifest = (values['manifest'] as string[] | undefined) ?? [];
   const specOptions = Object.fromEntries(spec.options.map((o) => [o.key, values[o.key]]));
   return { ...common, specOptions };
+}
+
+/**
+ * --ffmpeg/--ffprobe: checked to run (exit 2 naming the binary otherwise), then handed to the
+ * media module and to --isolate children through OMNI_BENCH_FFMPEG/OMNI_BENCH_FFPROBE.
+ */
+function useMediaTools(options: Pick<CommonOptions, 'ffmpeg' | 'ffprobe'>): void {
+  const tools = [['ffmpeg', options.ffmpeg, 'OMNI_BENCH_FFMPEG'], ['ffprobe', options.ffprobe, 'OMNI_BENCH_FFPROBE']] as const;
+  for (const [tool, path, variable] of tools) {
+    if (path === undefined) continue;
+    binaryVersion(resolveBinary(tool, path));
+    process.env[variable] = path;
+  }
 }
 
 /** Adds the subcommand of one spec. */
@@ -40,6 +54,7 @@ export function addSpecCommand(program: Command, spec: Spec, environment: Enviro
   command.addOption(new Option('--records-only', 'internal: child of --isolate process').hideHelp());
   command.action(async (values: Record<string, unknown>, cmd: Command) => {
     const options = toRunOptions(spec, values);
+    useMediaTools(options);
     const explicit = new Set(Object.keys(values).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
     const env = await environment();
     process.exitCode = await executeSpec(spec, options, env, {

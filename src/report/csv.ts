@@ -4,15 +4,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.js';
-import { OmniBenchError } from '../errors.js';
-import { recordColumns, recordFromRow, recordToRow, REQUIRED_COLUMNS, type Cell, type TrialRecord } from './record.js';
+import { UsageError } from '../errors.js';
+import { readRegularFileSync } from '../safe-fs.js';
+import { csvCellEscape } from '../safe-text.js';
+import { keyString, numericColumnError, recordColumns, recordFromRow, recordToRow, REQUIRED_COLUMNS, type Cell, type TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
-/** Text of one cell: numbers as JavaScript prints them, null as empty. */
+/**
+ * Text of one cell: numbers as JavaScript prints them, null as empty, text escaped for
+ * spreadsheets (a leading `=`, `+`, `-`, `@` gets a `'`, OWASP's CSV-injection advice;
+ * readRecordsCsv removes it again).
+ */
 function cellText(value: Cell): string {
   if (value === null) return '';
+  if (typeof value === 'string') return csvCellEscape(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return '';
     // 0.1 µs resolution for times and sizes; small values (logit differences) keep 6 significant digits.
@@ -38,19 +45,46 @@ export function writeRecordsCsvSync(path: string, records: readonly TrialRecord[
   writeFileAtomicSync(path, recordsCsv(records, options));
 }
 
-/** Reads a records.csv back into records. Throws an OmniBenchError naming the file when it cannot. */
+/** Statuses a records.csv row may have. */
+const STATUSES = new Set(['ok', 'error']);
+
+/**
+ * Reads a records.csv back into records, strictly: a file that is truncated, has rows of the
+ * wrong length, an unknown status, a key that is not a whole number or a key seen twice is
+ * refused with a UsageError naming the file and line (it was not written whole by omni-bench).
+ */
 export function readRecordsCsv(path: string): { records: TrialRecord[]; hasLogitsColumn: boolean } {
-  let text: string;
+  const bad = (message: string): UsageError => new UsageError(`${path}: ${message}; the file is damaged or was not written by omni-bench`);
+  const text = readRegularFileSync(path, 'records file', (message) => new UsageError(message)).toString('utf8');
+  const header = text.split(/\r?\n/, 1)[0] ?? '';
+  const names = header.split(',');
+  const missing = REQUIRED_COLUMNS.filter((name) => !names.includes(name));
+  if (missing.length > 0) throw new UsageError(`${path}: not a records.csv (missing columns ${missing.join(', ')})`);
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    text = readFileSync(path, 'utf8');
+    rows = parse(text, { columns: true, skip_empty_lines: true, bom: true, info: true }) as typeof rows;
   } catch (error) {
-    throw new OmniBenchError(`${path}: cannot read records (${(error as Error).message}); is this an omni-bench results folder?`, 2, { cause: error });
+    throw bad(error instanceof CsvError ? `line ${(error as CsvError & { lines?: number }).lines ?? '?'}: ${error.message}` : (error as Error).message);
   }
-  const rows = parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
-  const header = text.split('\n', 1)[0] ?? '';
-  const missing = REQUIRED_COLUMNS.filter((name) => !header.split(',').includes(name));
-  if (missing.length > 0) throw new OmniBenchError(`${path}: not a records.csv (missing columns ${missing.join(', ')})`);
-  return { records: rows.map(recordFromRow), hasLogitsColumn: header.split(',').includes('logits_max_abs_diff') };
+  if (!text.endsWith('\n')) throw bad(`line ${rows.length + 1}: the last row is not terminated (truncated)`);
+  const seen = new Map<string, number>();
+  const records = rows.map(({ record: row, info }) => {
+    const line = info.lines;
+    if (!STATUSES.has(row['status'] ?? '')) throw bad(`line ${line}: status '${row['status'] ?? ''}' is not one of ${[...STATUSES].join(', ')}`);
+    for (const name of ['repeat', 'turn']) {
+      const value = Number(row[name]);
+      if (row[name] === '' || !Number.isInteger(value) || value < 0) throw bad(`line ${line}: ${name} '${row[name] ?? ''}' is not a whole number`);
+    }
+    const badNumber = numericColumnError(row);
+    if (badNumber) throw bad(`line ${line}: ${badNumber}`);
+    const record = recordFromRow(row);
+    const key = keyString(record);
+    const first = seen.get(key);
+    if (first !== undefined) throw bad(`line ${line}: the same trial as line ${first} (${key})`);
+    seen.set(key, line);
+    return record;
+  });
+  return { records, hasLogitsColumn: names.includes('logits_max_abs_diff') };
 }
 
 /** Statistics fields in summary.csv, in order. */

@@ -4,6 +4,7 @@
  * Ratios and shares are derived at report time, never stored.
  */
 import { STAGES, TTFT_STAGES, type StageName } from '../stages.js';
+import { csvCellUnescape } from '../safe-text.js';
 
 /** What identifies one trial: resume runs exactly the keys that have no record yet. */
 export interface TrialKey {
@@ -54,6 +55,14 @@ export interface Measures {
   rssPeakMb: number | null;
   /** Peak process RSS per TTFT stage (method `rss-poll`), MB. */
   stageRssPeakMb: Record<StageName, number | null>;
+  /**
+   * Growth of process RSS over the trial's start: the trial's peak minus rssStartMb, and each
+   * stage's peak minus rssStartMb (method `rss-poll`), MB. Unlike the peaks, these do not carry
+   * what ONNX Runtime's arena kept from earlier, larger requests (0 when the arena already
+   * holds enough).
+   */
+  rssGrowthMb: number | null;
+  stageRssGrowthMb: Record<StageName, number | null>;
   /** Kernel high-water mark over the trial (method `vmhwm`, reset at request start), MB. */
   vmhwmPeakMb: number | null;
   /** Kernel high-water mark per TTFT stage (method `vmhwm`, reset before each stage), MB. */
@@ -119,6 +128,8 @@ export function emptyMeasures(): Measures {
     rssStartMb: null,
     rssPeakMb: null,
     stageRssPeakMb: perStage(),
+    rssGrowthMb: null,
+    stageRssGrowthMb: perStage(),
     vmhwmPeakMb: null,
     stageVmhwmPeakMb: perStage(),
     gpuPeakMb: null,
@@ -248,6 +259,15 @@ const MEMORY_COLUMNS: Column[] = [
       set: (r, v) => void (r.measures.stageRssPeakMb[stage] = v as number | null),
     }),
   ),
+  measure('rss_poll_growth_mb', 'rssGrowthMb'),
+  ...TTFT_STAGES.map(
+    (stage): Column => ({
+      name: `${stage}_rss_poll_growth_mb`,
+      kind: 'number',
+      get: (r) => r.measures.stageRssGrowthMb[stage],
+      set: (r, v) => void (r.measures.stageRssGrowthMb[stage] = v as number | null),
+    }),
+  ),
   measure('vmhwm_peak_mb', 'vmhwmPeakMb'),
   ...TTFT_STAGES.map(
     (stage): Column => ({
@@ -320,7 +340,16 @@ function parseCell(kind: Column['kind'], raw: string | undefined): Cell {
     return Number.isFinite(value) ? value : null;
   }
   if (kind === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : null;
-  return raw;
+  return csvCellUnescape(raw);
+}
+
+/** Names the first numeric cell of a records.csv row that is not a number (strict reading), or undefined. */
+export function numericColumnError(row: Readonly<Record<string, string>>): string | undefined {
+  for (const [name, raw] of Object.entries(row)) {
+    const column = ALL_COLUMNS.get(name);
+    if (column?.kind === 'number' && raw !== '' && !Number.isFinite(Number(raw))) return `${name} '${raw}' is not a number`;
+  }
+  return undefined;
 }
 
 /** Rebuilds a record from a records.csv row given as column name -> text; unknown columns are ignored. */

@@ -22,6 +22,7 @@ export const SUMMARY_METRICS: readonly MetricDef[] = [
   { name: 'tpot_ms', read: (m) => m.tpotMs },
   { name: 'total_ms', read: (m) => m.totalMs },
   { name: 'rss_poll_peak_mb', read: (m) => m.rssPeakMb },
+  { name: 'rss_poll_growth_mb', read: (m) => m.rssGrowthMb },
   { name: 'vmhwm_peak_mb', read: (m) => m.vmhwmPeakMb },
   { name: 'gpu_smi_peak_mb', read: (m) => m.gpuPeakMb },
   { name: 'logits_max_abs_diff', read: (m) => m.logitsMaxAbsDiff },

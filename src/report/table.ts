@@ -1,5 +1,6 @@
 /** Terminal writer: the TTFT breakdown (ms and % of TTFT) as a cli-table3 table. */
 import Table from 'cli-table3';
+import { terminalSafe } from '../safe-text.js';
 import { breakdownTable, rooflineTable, type TextTable } from './format.js';
 import type { TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
@@ -12,7 +13,8 @@ export function renderTerminalTable(table: TextTable, options: { color?: boolean
     colAligns: table.header.map((_, i) => (i === 0 || table.rows.every((r) => !/^[-\d.]/.test(r[i] ?? '')) ? 'left' : 'right')),
     style: options.color ? { compact: true } : { head: [], border: [], compact: true },
   });
-  for (const row of table.rows) t.push(row);
+  // Cells may hold manifest text (sample ids, errors): no escape sequence reaches the terminal.
+  for (const row of table.rows) t.push(row.map((cell) => terminalSafe(cell)));
   return t.toString();
 }
 

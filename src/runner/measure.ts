@@ -82,11 +82,20 @@ export function measureTrial(m: TrialMeasurement): Measures {
     const startSample = before[before.length - 1] ?? during[0];
     measures.rssStartMb = mb(startSample?.bytes);
     const all = [...(startSample ? [startSample] : []), ...during];
-    measures.rssPeakMb = mb(Math.max(...all.map((s) => s.bytes)));
+    measures.rssPeakMb = mb(all.reduce((peak, s) => Math.max(peak, s.bytes), 0));
   }
   for (const stage of TTFT_STAGES) {
     const peak = m.stagePeakBytes?.[stage];
     measures.stageRssPeakMb[stage] = peak === undefined ? null : mb(peak);
+  }
+  // Growth over the trial's start: what this request added, whatever the arena kept before.
+  const start = measures.rssStartMb;
+  if (start !== null) {
+    if (measures.rssPeakMb !== null) measures.rssGrowthMb = Math.max(0, measures.rssPeakMb - start);
+    for (const stage of TTFT_STAGES) {
+      const peak = measures.stageRssPeakMb[stage];
+      measures.stageRssGrowthMb[stage] = peak === null ? null : Math.max(0, peak - start);
+    }
   }
   for (const stage of TTFT_STAGES) {
     const peak = m.stageVmhwmBytes?.[stage];

@@ -22,8 +22,12 @@ export interface CommonOptions {
   /** Recorded repeats per sample and variant. Default 3. */
   repeats: number;
   maxSamples: number | undefined;
-  /** Seed of sample selection and the reference model. Default 0. */
-  seed: number;
+  /**
+   * Seed of sample selection (--max-samples, --shard) and of the reference model's weights.
+   * Undefined (not given): --max-samples takes the first N rows in file order, and the model
+   * is built with seed 0.
+   */
+  seed: number | undefined;
   /** One part of a stable split of the samples (0-based index; the CLI's --shard K/N is index K-1). */
   shard: Shard | undefined;
   /** Tokens to generate per request. Default 16. */
@@ -39,8 +43,16 @@ export interface CommonOptions {
   ortProfile: boolean;
   /** RSS poll interval, ms. Default 5. */
   memIntervalMs: number;
+  /**
+   * ONNX Runtime's CPU memory arena (`enableCpuMemArena`) on every session. Default true (ONNX
+   * Runtime's default); off gives memory figures that follow each request, at some speed cost.
+   */
+  memArena: boolean;
   /** Fresh child process per variant, or all in this process. */
   isolate: 'process' | 'none';
+  /** ffmpeg and ffprobe binaries (default: $OMNI_BENCH_FFMPEG/$OMNI_BENCH_FFPROBE, else the bundled ones). */
+  ffmpeg: string | undefined;
+  ffprobe: string | undefined;
   /** Only these variants (used by --isolate process for its children). */
   variants: string[] | undefined;
 }
@@ -70,8 +82,8 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
     .option('--threads <n>', 'intra-op threads (default: ONNX Runtime\'s choice)', parseCount('--threads', 1))
     .option('--warmup <n>', 'unrecorded warmup requests per variant', parseCount('--warmup'), 1)
     .option('--repeats <n>', 'recorded repeats per sample and variant', parseCount('--repeats', 1), 3)
-    .option('--max-samples <n>', 'use at most N samples (deterministic with --seed)', parseCount('--max-samples', 1))
-    .option('--seed <n>', 'seed of sample selection and of the built model', parseCount('--seed'), 0)
+    .option('--max-samples <n>', 'use at most N samples: the first N in file order, or a seeded sample with --seed', parseCount('--max-samples', 1))
+    .option('--seed <n>', 'seed of sample selection and of the built model (default: file order, model seed 0)', parseCount('--seed'))
     .option('--shard <K/N>', 'run the K-th of N stable parts of the samples', parseShard)
     .option('--max-new-tokens <n>', 'tokens to generate per request', parseCount('--max-new-tokens', 1), spec.defaultMaxNewTokens ?? DEFAULT_MAX_NEW_TOKENS)
     .option('--out <dir>', 'results folder (default results/<spec>/<timestamp>-<id>)')
@@ -80,6 +92,16 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
     .option('--quiet', 'no progress and no table', false)
     .option('--ort-profile', 'ONNX Runtime per-op profile of every session (module_breakdown.csv)', false)
     .option('--mem-interval-ms <ms>', 'RSS poll interval in ms', parseCount('--mem-interval-ms', 1), 5)
+    .addOption(
+      new Option('--mem-arena <on|off>', "ONNX Runtime's CPU memory arena (off: memory figures follow each request; see docs/results-format.md)")
+        .default(true, 'on')
+        .argParser((v: string) => {
+          if (v !== 'on' && v !== 'off') throw new UsageError(`--mem-arena '${v}': expected on or off`);
+          return v === 'on';
+        }),
+    )
+    .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
+    .option('--ffprobe <path>', 'ffprobe binary (default: $OMNI_BENCH_FFPROBE, else the bundled one)')
     .addOption(
       new Option('--isolate <mode>', 'run each variant in a fresh child process, or all in this one')
         .choices(['process', 'none'])
@@ -98,7 +120,7 @@ export function defaultCommonOptions(): CommonOptions {
     warmup: 1,
     repeats: 3,
     maxSamples: undefined,
-    seed: 0,
+    seed: undefined,
     shard: undefined,
     maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
     out: undefined,
@@ -107,7 +129,10 @@ export function defaultCommonOptions(): CommonOptions {
     quiet: false,
     ortProfile: false,
     memIntervalMs: 5,
+    memArena: true,
     isolate: 'none',
+    ffmpeg: undefined,
+    ffprobe: undefined,
     variants: undefined,
   };
 }

@@ -8,7 +8,7 @@ import { STAGES } from '../../src/stages.js';
 describe('docs/results-format.md', () => {
   it('documents every records.csv column', () => {
     const doc = readFileSync(join(PACKAGE_ROOT, 'docs/results-format.md'), 'utf8');
-    const stagePattern = new RegExp(`^(${STAGES.join('|')})_(ms|rss_poll_peak_mb|vmhwm_peak_mb)$`);
+    const stagePattern = new RegExp(`^(${STAGES.join('|')})_(ms|rss_poll_peak_mb|rss_poll_growth_mb|vmhwm_peak_mb)$`);
     const missing = recordColumns({ comparesLogits: true })
       .map((c) => c.name)
       .filter((name) => {
