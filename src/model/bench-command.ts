@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { benchModel, summarizeBench, type ModelBenchResult } from './bench.js';
+import { benchModel, benchWarnings, summarizeBench, type ModelBenchResult } from './bench.js';
 import { ensureModel } from './builder/cache.js';
 
 function parseInteger(flag: string, min: number): (raw: string) => number {
@@ -30,12 +30,16 @@ export function formatBenchTable(result: ModelBenchResult): string {
   const byId = new Map(rows.map((r) => [r.id, r.medianMs]));
   const reference = ['speech', 'vision', 'embedding', 'prefill_reference'].reduce((n, id) => n + (byId.get(id) ?? 0), 0);
   const c = result.calibration;
+  const s = c.spread;
+  const bursts = c.bursts.map((b) => b.gflops.toFixed(1)).join(', ');
   return [
     `${result.dir}`,
     `execution provider ${result.executionProvider}, intra-op threads ${result.threads ?? 'default'}, warmup ${result.warmup}, repeats ${result.repeats}, load ${result.loadMs.toFixed(0)} ms`,
     table.toString(),
     `reference request (encoders + embedding + prefill of ${result.referencePromptTokens} tokens, medians, run one after another): ${reference.toFixed(0)} ms`,
-    `fp32 MatMul peak: ${c.peakGflops.toFixed(1)} GFLOP/s (median of ${c.samplesMs.length} runs of ${c.size}^3; best ${c.bestGflops.toFixed(1)}), same threads`,
+    `fp32 MatMul peak: ${c.peakGflops.toFixed(1)} GFLOP/s (best of ${c.bursts.length} bursts of >= ${c.burstMs} ms of ${c.size}^3 runs, same threads; ` +
+      `bursts ${bursts}; min ${s.minGflops.toFixed(1)}, median ${s.medianGflops.toFixed(1)}, max ${s.maxGflops.toFixed(1)}, CV ${(100 * s.cv).toFixed(1)}%)`,
+    ...benchWarnings(result, rows).map((w) => `warning: ${w.message}`),
   ].join('\n');
 }
 
@@ -60,7 +64,8 @@ export function registerModelBench(group: Command): void {
         executionProvider: opts.ep,
         onProgress: progress,
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, summary: summarizeBench(result) }, null, 2)}\n`);
+      const summary = summarizeBench(result);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, summary, warnings: benchWarnings(result, summary) }, null, 2)}\n`);
       else process.stdout.write(`${formatBenchTable(result)}\n`);
     });
 }

@@ -8,7 +8,7 @@ import type { Tensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
 import { decoderFlops, referenceRequest, speechFlops, visionFlops } from './flops.js';
 import type { ComponentName } from './genai-config.js';
-import { calibrateMatMul, type MatMulCalibration } from './calibrate.js';
+import { calibrateMatMul, overPeakWarning, type CalibrationWarning, type MatMulCalibration } from './calibrate.js';
 import { OmniModel } from './omni-model.js';
 import type { KvCache, Message } from './types.js';
 import { median } from '../profiler/stats.js';
@@ -78,6 +78,19 @@ export function summarizeBench(result: ModelBenchResult): BenchSummaryRow[] {
       percentOfPeak: gflopPerSecond === null ? null : (100 * gflopPerSecond) / result.calibration.peakGflops,
     };
   });
+}
+
+/**
+ * Warnings about the result: the calibration's own (bursts too far apart) and one per stage
+ * above 100% of the peak (the peak was measured low).
+ */
+export function benchWarnings(result: ModelBenchResult, summary: readonly BenchSummaryRow[] = summarizeBench(result)): CalibrationWarning[] {
+  const warnings = [...result.calibration.warnings];
+  for (const row of summary) {
+    const w = row.percentOfPeak === null ? undefined : overPeakWarning(row.id, row.percentOfPeak);
+    if (w) warnings.push(w);
+  }
+  return warnings;
 }
 
 /** Deterministic values in [-scale, scale) (a 32-bit LCG): benchmark inputs whose content does not matter. */
