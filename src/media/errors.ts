@@ -14,7 +14,8 @@ export type MediaFailureKind =
   | 'no-video'
   | 'timeout'
   | 'binary'
-  | 'interrupted';
+  | 'interrupted'
+  | 'window';
 
 /** A media error with a machine-readable kind. */
 export class MediaFailure extends MediaError {
@@ -39,10 +40,10 @@ export class EmptyMediaError extends MediaFailure {
   }
 }
 
-/** ffprobe recognises no media container in the file (a text file renamed .mp4, say). */
+/** ffprobe recognises no video or audio container in the file (a text file or a PNG renamed .mp4, say). */
 export class NotMediaError extends MediaFailure {
   constructor(path: string, detail: string) {
-    super('not-media', `${path}: not a media file ffprobe can read (${detail})`, path);
+    super('not-media', `${path}: not a video or audio file (${detail})`, path);
   }
 }
 
@@ -60,10 +61,10 @@ export class NoAudioError extends MediaFailure {
   }
 }
 
-/** The file has no video stream. */
+/** The file has no video stream (or none with the 2 frames sampling needs). */
 export class NoVideoError extends MediaFailure {
-  constructor(path: string) {
-    super('no-video', `${path}: has no video stream`, path);
+  constructor(path: string, detail = 'has no video stream') {
+    super('no-video', `${path}: ${detail}`, path);
   }
 }
 
@@ -81,5 +82,12 @@ export class MediaTimeoutError extends MediaFailure {
 export class MediaBinaryError extends MediaFailure {
   constructor(message: string, options?: { cause?: unknown }) {
     super('binary', message, undefined, options);
+  }
+}
+
+/** The clip window (start_s/end_s) selects nothing: it starts at or past the end of the media, or is too short. */
+export class MediaWindowError extends MediaFailure {
+  constructor(path: string, detail: string) {
+    super('window', `${path}: ${detail}`, path);
   }
 }

@@ -34,6 +34,24 @@ export interface ResolvedBinary {
 }
 
 const ENV_VARS: Record<MediaTool, string> = { ffmpeg: 'OMNI_BENCH_FFMPEG', ffprobe: 'OMNI_BENCH_FFPROBE' };
+
+/** How to choose another binary: the environment variable works for every command, the flag where a command has it. */
+export function binaryHint(tool: MediaTool): string {
+  return `set ${ENV_VARS[tool]}=PATH (or pass --${tool} PATH)`;
+}
+
+/** "ffmpeg at PATH", plus where the path came from when it was the environment variable. */
+function named(binary: ResolvedBinary): string {
+  return `${binary.tool} at ${binary.path}${binary.source === 'env' ? ` (from ${ENV_VARS[binary.tool]})` : ''}`;
+}
+
+/**
+ * A media path as ffmpeg/ffprobe must be given it: with the `file:` protocol, so that a name such
+ * as `concat:x.mp4`, `subfile:...` or `http:...` is read as the file it names, never as a protocol.
+ */
+export function ffmpegInput(path: string): string {
+  return `file:${path}`;
+}
 const PACKAGES: Record<MediaTool, string> = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-installer/ffprobe' };
 
 /**
@@ -52,20 +70,29 @@ export function resolveBinary(tool: MediaTool, explicit?: string): ResolvedBinar
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     throw new MediaBinaryError(
-      `no ${tool} binary: ${PACKAGES[tool]} is not usable here (${detail}); pass --${tool} PATH or set ${ENV_VARS[tool]}`,
+      `no ${tool} binary: ${PACKAGES[tool]} is not usable here (${detail}); ${binaryHint(tool)}`,
       { cause },
     );
   }
 }
 
-/** First line of `BINARY -version`, e.g. "ffmpeg version 6.0-static ...". Throws MediaBinaryError. */
+/**
+ * First line of `BINARY -version`, e.g. "ffmpeg version 6.0-static ...". Throws MediaBinaryError
+ * when the binary cannot run or is not the tool (its first line must start "ffmpeg version" or
+ * "ffprobe version": /bin/true runs fine and is not ffprobe).
+ */
 export function binaryVersion(binary: ResolvedBinary): string {
   const result = spawnSync(binary.path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 30_000 });
   if (result.error || result.status !== 0) {
     const detail = result.error ? result.error.message : `exit ${result.status}`;
-    throw new MediaBinaryError(`${binary.tool} at ${binary.path} cannot run (${detail}); pass --${binary.tool} PATH or set ${ENV_VARS[binary.tool]}`);
+    throw new MediaBinaryError(`${named(binary)} cannot run (${detail}); ${binaryHint(binary.tool)}`);
   }
-  return (result.stdout.split('\n')[0] ?? '').trim();
+  const first = (result.stdout.split('\n')[0] ?? '').trim();
+  if (!first.startsWith(`${binary.tool} version`)) {
+    const said = first.length > 0 ? `its -version output starts '${first.slice(0, 60)}'` : 'its -version output is empty';
+    throw new MediaBinaryError(`${named(binary)} is not ${binary.tool} (${said}, not '${binary.tool} version ...'); ${binaryHint(binary.tool)}`);
+  }
+  return first;
 }
 
 /** Options of one run. */
@@ -177,7 +204,7 @@ export function runTool(binary: ResolvedBinary, args: readonly string[], options
       finish();
       reject(
         new MediaBinaryError(
-          `${binary.tool} at ${binary.path} cannot start (${error.code ?? error.message}); pass --${binary.tool} PATH or set ${ENV_VARS[binary.tool]}`,
+          `${named(binary)} cannot start (${error.code ?? error.message}); ${binaryHint(binary.tool)}`,
           { cause: error },
         ),
       );
@@ -198,6 +225,7 @@ export function lastErrorLine(stderr: string, mediaPath?: string): string {
   const lines: string[] = [];
   for (const raw of stderr.split('\n')) {
     let line = raw.trim().replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '');
+    if (mediaPath && line.startsWith(`${ffmpegInput(mediaPath)}: `)) line = line.slice(ffmpegInput(mediaPath).length + 2);
     if (mediaPath && line.startsWith(`${mediaPath}: `)) line = line.slice(mediaPath.length + 2);
     if (line.length > 0 && !lines.includes(line)) lines.push(line);
   }

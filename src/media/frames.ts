@@ -1,13 +1,15 @@
 /**
- * Video frame sampling as qwen-omni-utils (vision_process.py, Qwen2.5-Omni) does it:
- * smart_nframes picks an even frame count (fps 2, min 4, max 768, at most the real count),
- * linspace indices over the real frames, smart_resize picks a size in multiples of 28 within
+ * Video frame sampling as qwen-omni-utils (vision_process.py, Qwen2.5-Omni) does it with its
+ * decord reader: calculate_video_frame_range turns video_start/video_end into a frame window,
+ * smart_nframes picks an even frame count for the window (fps 2, min 4, max 768, at most its
+ * frames), linspace indices over the window, smart_resize picks a size in multiples of 28 within
  * the per-frame pixel budget. Frames are decoded by one ffmpeg process that selects the indices,
- * scales and streams raw RGB24 over a pipe.
+ * scales and streams raw RGB24 over a pipe, ignoring rotation metadata as decord and torchvision do.
  */
-import { NoVideoError, UndecodableMediaError } from './errors.js';
-import { resolveBinary, runTool, type MediaToolOptions } from './ffmpeg.js';
+import { MediaWindowError, NoVideoError, UndecodableMediaError } from './errors.js';
+import { ffmpegInput, resolveBinary, runTool, type MediaToolOptions } from './ffmpeg.js';
 import { classifyFailure, probe, type MediaInfo } from './probe.js';
+import { checkWindowSeconds, windowPastEnd } from './window.js';
 
 /** Pixels of one merged vision token side: patch 14 x merge 2 = 28. */
 export const IMAGE_FACTOR = 28;
@@ -46,10 +48,15 @@ function floorByFactor(x: number, factor: number): number {
 
 /**
  * qwen-omni-utils' smart_resize: [height, width] in multiples of `factor`, pixel count within
- * [minPixels, maxPixels], aspect ratio kept as closely as possible.
+ * [minPixels, maxPixels], aspect ratio kept as closely as possible. A `maxPixels` below one
+ * factor x factor patch is a RangeError: no size can meet it (the reference would silently
+ * return one patch, 28x28, over the budget).
  */
 export function smartResize(height: number, width: number, factor = IMAGE_FACTOR, minPixels = 4 * 28 * 28, maxPixels = 16384 * 28 * 28): [number, number] {
   if (!(height > 0 && width > 0)) throw new RangeError(`smartResize: height and width must be > 0, got ${height}x${width}`);
+  if (!(maxPixels >= factor * factor)) {
+    throw new RangeError(`smartResize: maxPixels must be at least ${factor * factor} (one ${factor}x${factor} patch), got ${maxPixels}`);
+  }
   if (Math.max(height, width) / Math.min(height, width) > MAX_RATIO) {
     throw new RangeError(`smartResize: aspect ratio must be below ${MAX_RATIO}, got ${Math.max(height, width) / Math.min(height, width)}`);
   }
@@ -57,8 +64,8 @@ export function smartResize(height: number, width: number, factor = IMAGE_FACTOR
   let w = Math.max(factor, roundByFactor(width, factor));
   if (h * w > maxPixels) {
     const beta = Math.sqrt((height * width) / maxPixels);
-    h = floorByFactor(height / beta, factor);
-    w = floorByFactor(width / beta, factor);
+    h = Math.max(factor, floorByFactor(height / beta, factor));
+    w = Math.max(factor, floorByFactor(width / beta, factor));
   } else if (h * w < minPixels) {
     const beta = Math.sqrt(minPixels / (height * width));
     h = ceilByFactor(height * beta, factor);
@@ -98,10 +105,10 @@ export function smartNframes(options: FrameCountOptions, totalFrames: number, vi
   return nframes;
 }
 
-/** torch.linspace(0, total - 1, n).round(): the sampled frame indices. */
-export function linspaceIndices(totalFrames: number, n: number): number[] {
+/** torch.linspace(first, first + frames - 1, n).round(): the sampled frame indices (first defaults to 0). */
+export function linspaceIndices(totalFrames: number, n: number, first = 0): number[] {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(roundHalfEven(n === 1 ? 0 : ((totalFrames - 1) * i) / (n - 1)));
+  for (let i = 0; i < n; i++) out.push(first + roundHalfEven(n === 1 ? 0 : ((totalFrames - 1) * i) / (n - 1)));
   return out;
 }
 
@@ -110,6 +117,12 @@ export function linspaceIndices(totalFrames: number, n: number): number[] {
  * max(min(VIDEO_MAX_PIXELS, totalPixels / nframes x 2), minPixels x 1.05), then min with `maxPixels`.
  */
 export function videoMaxPixels(nframes: number, opts: { minPixels?: number; maxPixels?: number; totalPixels?: number } = {}): number {
+  const patch = IMAGE_FACTOR * IMAGE_FACTOR;
+  if (opts.maxPixels !== undefined && !(opts.maxPixels >= patch)) {
+    throw new RangeError(`maxPixels must be at least ${patch} (one ${IMAGE_FACTOR}x${IMAGE_FACTOR} patch), got ${opts.maxPixels}`);
+  }
+  if (opts.minPixels !== undefined && !(opts.minPixels > 0)) throw new RangeError(`minPixels must be > 0, got ${opts.minPixels}`);
+  if (opts.totalPixels !== undefined && !(opts.totalPixels > 0)) throw new RangeError(`totalPixels must be > 0, got ${opts.totalPixels}`);
   const minPixels = opts.minPixels ?? VIDEO_MIN_PIXELS;
   const totalPixels = opts.totalPixels ?? VIDEO_TOTAL_PIXELS;
   const limit = Math.max(Math.min(VIDEO_MAX_PIXELS, (totalPixels / nframes) * FRAME_FACTOR), Math.trunc(minPixels * 1.05));
@@ -126,17 +139,32 @@ export interface SampleFramesOptions extends FrameCountOptions, MediaToolOptions
   totalPixels?: number;
   /** Probe result when the caller already has one. */
   info?: MediaInfo;
+  /**
+   * Window start in seconds (qwen-omni-utils' video_start; a manifest's start_s). Frames are
+   * sampled from ceil(start x fps). A start at or past the end throws MediaWindowError.
+   */
+  start?: number;
+  /** Window end in seconds (video_end; end_s): frames up to floor(end x fps); past the end is clamped to the last frame. */
+  end?: number;
 }
 
 /** What sampling will do to a video, computed from probe alone. */
 export interface FramePlan {
+  /** Frames in the whole video. */
   totalFrames: number;
   videoFps: number;
-  /** Frame indices to decode (ascending). */
+  /** First and last frame (inclusive) of the window: 0 and totalFrames - 1 without one. */
+  startFrame: number;
+  endFrame: number;
+  /** Frames in the window: endFrame - startFrame + 1 (qwen's total_frames after calculate_video_frame_range). */
+  windowFrames: number;
+  /** Seconds of video the window covers: windowFrames / videoFps. */
+  windowSeconds: number;
+  /** Frame indices to decode (ascending, inside the window). */
   indices: number[];
-  /** Seconds of each sampled frame (index / video fps). */
+  /** Seconds of each sampled frame from the start of the file (index / video fps). */
   timestamps: number[];
-  /** Frames per second of the sample: nframes / totalFrames x videoFps (qwen's video_sample_fps). */
+  /** Frames per second of the sample: nframes / windowFrames x videoFps (qwen's video_sample_fps). */
   sampleFps: number;
   sourceWidth: number;
   sourceHeight: number;
@@ -149,24 +177,67 @@ export interface SampledFrames extends FramePlan {
   frames: Uint8Array[];
 }
 
-/** The sampling plan of a probed video: counts, indices and resized size. Throws NoVideoError. */
+/** Throws RangeError for options no file can satisfy: pixel budgets below one patch, windows that are not seconds. */
+export function checkSampleOptions(opts: SampleFramesOptions): void {
+  videoMaxPixels(2, opts);
+  checkWindow(opts);
+}
+
+/** Throws RangeError for window options that are not seconds (negative, NaN, end not after start). */
+function checkWindow(opts: SampleFramesOptions): void {
+  checkWindowSeconds('start', opts.start, false);
+  if (opts.end !== undefined && (typeof opts.end !== 'number' || Number.isNaN(opts.end) || !(opts.end > (opts.start ?? 0)))) {
+    throw new RangeError(`end must be a number of seconds after start (${opts.start ?? 0}), got ${String(opts.end)}`);
+  }
+}
+
+/**
+ * qwen-omni-utils' calculate_video_frame_range: the first and last frame of the window
+ * [start, end] seconds, both clamped to the video's total_frames / fps; throws MediaWindowError
+ * where the reference raises (the window starts at or past the end, or holds fewer than 2 frames).
+ */
+export function frameWindow(path: string, totalFrames: number, fps: number, start?: number, end?: number): { startFrame: number; endFrame: number } {
+  if (start === undefined && end === undefined) return { startFrame: 0, endFrame: totalFrames - 1 };
+  const maxDuration = totalFrames / fps;
+  const startFrame = start === undefined ? 0 : Math.ceil(Math.max(0, Math.min(start, maxDuration)) * fps);
+  const endFrame = end === undefined ? totalFrames - 1 : Math.min(Math.floor(Math.max(0, Math.min(end, maxDuration)) * fps), totalFrames - 1);
+  if (start !== undefined && startFrame >= totalFrames) throw windowPastEnd(path, 'video', start, end, maxDuration);
+  if (startFrame >= endFrame) {
+    throw new MediaWindowError(
+      path,
+      `window ${start ?? 0}-${end ?? maxDuration} s holds frames ${startFrame}-${endFrame} at ${fps} fps, fewer than 2 (the video is ${maxDuration.toFixed(3)} s); widen start_s/end_s`,
+    );
+  }
+  return { startFrame, endFrame };
+}
+
+/** The sampling plan of a probed video: window, counts, indices and resized size. Throws NoVideoError, MediaWindowError, RangeError. */
 export function planFrames(info: MediaInfo, opts: SampleFramesOptions = {}): FramePlan {
+  checkWindow(opts);
   const video = info.video;
   if (!video) throw new NoVideoError(info.path);
   const countOptions: FrameCountOptions = { nframes: opts.nframes, fps: opts.fps, minFrames: opts.minFrames, maxFrames: opts.maxFrames };
   if (countOptions.nframes === undefined) delete countOptions.nframes;
   if (countOptions.fps === undefined) delete countOptions.fps;
-  const nframes = smartNframes(countOptions, video.frameCount, video.fps);
-  const indices = linspaceIndices(video.frameCount, nframes);
+  if (video.frameCount < FRAME_FACTOR) throw new NoVideoError(info.path, `has a video stream of ${video.frameCount} frame; sampling needs at least ${FRAME_FACTOR}`);
+  const { startFrame, endFrame } = frameWindow(info.path, video.frameCount, video.fps, opts.start, opts.end);
+  const windowFrames = endFrame - startFrame + 1;
+  const nframes = smartNframes(countOptions, windowFrames, video.fps);
+  const indices = linspaceIndices(windowFrames, nframes, startFrame);
   const minPixels = opts.minPixels ?? VIDEO_MIN_PIXELS;
   const maxPixels = videoMaxPixels(nframes, { minPixels, maxPixels: opts.maxPixels, totalPixels: opts.totalPixels });
+  // Stored width x height: rotation metadata is ignored, as decord and torchvision ignore it.
   const [height, width] = smartResize(video.height, video.width, IMAGE_FACTOR, minPixels, maxPixels);
   return {
     totalFrames: video.frameCount,
     videoFps: video.fps,
+    startFrame,
+    endFrame,
+    windowFrames,
+    windowSeconds: windowFrames / video.fps,
     indices,
     timestamps: indices.map((i) => i / video.fps),
-    sampleFps: (nframes / Math.max(video.frameCount, 1e-6)) * video.fps,
+    sampleFps: (nframes / Math.max(windowFrames, 1e-6)) * video.fps,
     sourceWidth: video.width,
     sourceHeight: video.height,
     width,
@@ -176,18 +247,21 @@ export function planFrames(info: MediaInfo, opts: SampleFramesOptions = {}): Fra
 
 /**
  * Samples frames of `path` as qwen-omni-utils does: one ffmpeg process selects the linspace
- * indices (select by frame number), scales them (bicubic) to the smart_resize size and streams
- * RGB24 over a pipe. Throws NoVideoError and the MediaFailure kinds of probe.
+ * indices inside the window (select by frame number), scales them (bicubic) to the smart_resize
+ * size and streams RGB24 over a pipe. Rotation metadata is ignored (`-noautorotate`), as decord
+ * and torchvision ignore it. Throws NoVideoError, MediaWindowError and the MediaFailure kinds of probe.
  */
 export async function sampleFrames(path: string, opts: SampleFramesOptions = {}): Promise<SampledFrames> {
+  checkSampleOptions(opts);
   const info = opts.info ?? (await probe(path, opts));
   const plan = planFrames(info, opts);
   const unique = [...new Set(plan.indices)];
   const frameBytes = plan.width * plan.height * 3;
   const select = unique.map((i) => `eq(n\\,${i})`).join('+');
   const filter = `select='${select}',scale=${plan.width}:${plan.height}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24`;
-  const args = ['-nostdin', '-hide_banner', '-v', 'error', '-i', path, '-map', '0:v:0', '-an', '-sn', '-vf', filter];
-  args.push('-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  const args = ['-nostdin', '-hide_banner', '-v', 'error', '-noautorotate', '-i', ffmpegInput(path), '-map', '0:v:0', '-an', '-sn', '-vf', filter];
+  // -frames:v stops decoding after the last selected frame instead of reading to the end.
+  args.push('-vsync', '0', '-frames:v', String(unique.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 
   const decoded: Uint8Array[] = [];
   let current = new Uint8Array(frameBytes);

@@ -7,6 +7,8 @@ export {
   DEFAULT_TIMEOUT_MS,
   resolveBinary,
   binaryVersion,
+  binaryHint,
+  ffmpegInput,
   runTool,
   liveChildren,
   type MediaToolOptions,
@@ -36,6 +38,8 @@ export {
 export {
   sampleFrames,
   planFrames,
+  frameWindow,
+  checkSampleOptions,
   smartResize,
   smartNframes,
   linspaceIndices,

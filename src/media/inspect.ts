@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { decodeAudioTrack, WHISPER_SAMPLE_RATE } from './audio.js';
 import { MediaFailure, type MediaFailureKind } from './errors.js';
 import type { MediaToolOptions } from './ffmpeg.js';
-import { planFrames, type FramePlan, type SampleFramesOptions } from './frames.js';
+import { checkSampleOptions, planFrames, type FramePlan, type SampleFramesOptions } from './frames.js';
 import { DEFAULT_CHUNK_SECONDS, HOP_LENGTH, qwenAudioTokens } from './mel.js';
 import { MERGE_SIZE, PATCH_SIZE, TEMPORAL_PATCH_SIZE } from './patchify.js';
 import { probe, type MediaInfo } from './probe.js';
@@ -69,14 +69,25 @@ export function summariseAudio(samples: number, chunkLengthS = DEFAULT_CHUNK_SEC
   };
 }
 
-/** Probes `path`, plans its frames and decodes its audio (for the exact sample count). Never throws for a bad file. */
+/**
+ * Probes `path`, plans its frames and decodes its audio (for the exact sample count). Never
+ * throws for a bad file; throws RangeError/TypeError for options no file can satisfy.
+ */
 export async function inspectMedia(path: string, opts: InspectOptions = {}): Promise<MediaInspection> {
+  checkSampleOptions(opts);
   try {
     const info = await probe(path, opts);
     const video = info.video ? summariseVideo(info, { ...opts, info }) : undefined;
     let audio: AudioPlanSummary | undefined;
     if (info.audio) {
-      const track = await decodeAudioTrack(path, opts);
+      const track = await decodeAudioTrack(path, {
+        ffmpegPath: opts.ffmpegPath,
+        ffprobePath: opts.ffprobePath,
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        ...(opts.start !== undefined ? { start: opts.start } : {}),
+        ...(opts.end !== undefined ? { duration: opts.end - (opts.start ?? 0) } : {}),
+      });
       if (track.status === 'ok') audio = summariseAudio(track.samples.length, opts.chunkLengthS);
     }
     return { status: 'ok', path, info, video, audio };

@@ -4,7 +4,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { EmptyMediaError, MediaNotFoundError, NotMediaError, UndecodableMediaError } from './errors.js';
-import { lastErrorLine, resolveBinary, runTool, type MediaToolOptions } from './ffmpeg.js';
+import { ffmpegInput, lastErrorLine, resolveBinary, runTool, type MediaToolOptions } from './ffmpeg.js';
 
 /** The first video stream of a file. */
 export interface VideoStreamInfo {
@@ -18,6 +18,12 @@ export interface VideoStreamInfo {
   frameCount: number;
   /** Stream duration in seconds (the container's when the stream has none). */
   durationSeconds: number;
+  /**
+   * Display rotation in degrees as ffprobe reports it (display matrix, else the old `rotate`
+   * tag); 0 when none. Ignored when frames are decoded, as decord and torchvision ignore it:
+   * frames keep the stored width x height.
+   */
+  rotation: number;
 }
 
 /** The first audio stream of a file. */
@@ -56,6 +62,8 @@ interface FfprobeStream {
   duration?: string;
   sample_rate?: string;
   channels?: number;
+  tags?: { rotate?: string };
+  side_data_list?: { side_data_type?: string; rotation?: number }[];
 }
 
 interface FfprobeOutput {
@@ -74,6 +82,9 @@ const MEDIA_MAGIC: { offset: number; bytes: number[] }[] = [
   { offset: 0, bytes: [0x4f, 0x67, 0x67, 0x53] }, // OggS
   { offset: 0, bytes: [0x49, 0x44, 0x33] }, // ID3 (mp3)
 ];
+
+/** ffprobe's demuxers for still images (png_pipe, jpeg_pipe, webp_pipe, image2...): not video. */
+const IMAGE_DEMUXER = /^(image2|[a-z0-9]+_pipe)$/;
 
 /** Whether the file starts like a container ffmpeg reads (so a failure means corrupt, not foreign). */
 export async function looksLikeMedia(path: string): Promise<boolean> {
@@ -118,6 +129,15 @@ function parseRate(rate: string | undefined): number {
   return den > 0 ? num / den : 0;
 }
 
+/** Rotation of a video stream in degrees, normalised to (-180, 180]; 0 when none. */
+function rotationOf(stream: FfprobeStream): number {
+  const matrix = stream.side_data_list?.find((d) => d.side_data_type === 'Display Matrix' && typeof d.rotation === 'number');
+  const raw = matrix?.rotation ?? Number(stream.tags?.rotate ?? 0);
+  if (!Number.isFinite(raw) || raw === 0) return 0;
+  const r = ((raw % 360) + 360) % 360;
+  return r > 180 ? r - 360 : r;
+}
+
 function positive(value: string | number | undefined): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : undefined;
@@ -132,7 +152,7 @@ export async function probe(path: string, options: MediaToolOptions = {}): Promi
   const sizeBytes = await checkMediaFile(path);
   const ffprobe = resolveBinary('ffprobe', options.ffprobePath);
   const runOptions = { timeoutMs: options.timeoutMs, signal: options.signal, mediaPath: path };
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', path];
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', ffmpegInput(path)];
   const run = await runTool(ffprobe, args, runOptions);
   if (run.code !== 0) throw await classifyFailure(path, run.stderr);
   const parsed = JSON.parse(run.stdout.toString('utf8')) as FfprobeOutput;
@@ -145,10 +165,12 @@ export async function probe(path: string, options: MediaToolOptions = {}): Promi
 
   const v = streams.find((s) => s.codec_type === 'video');
   const a = streams.find((s) => s.codec_type === 'audio');
+  const format = parsed.format?.format_name ?? 'unknown';
+  if (!a && IMAGE_DEMUXER.test(format)) throw new NotMediaError(path, `a still image (ffprobe reads it as ${format}); give a video or audio file`);
   if (v && positive(v.nb_frames) === undefined) {
     // No frame count in the container (webm, mkv): count the packets (demux only, no decode).
     const countArgs = ['-v', 'error', '-count_packets', '-select_streams', `${v.index ?? 0}`];
-    countArgs.push('-show_entries', 'stream=nb_read_packets', '-print_format', 'json', '-i', path);
+    countArgs.push('-show_entries', 'stream=nb_read_packets', '-print_format', 'json', '-i', ffmpegInput(path));
     const count = await runTool(ffprobe, countArgs, runOptions);
     if (count.code === 0) {
       v.nb_read_packets = (JSON.parse(count.stdout.toString('utf8')) as FfprobeOutput).streams?.[0]?.nb_read_packets;
@@ -164,7 +186,7 @@ export async function probe(path: string, options: MediaToolOptions = {}): Promi
     if (width <= 0 || height <= 0 || frameCount <= 0) {
       throw new UndecodableMediaError(path, `video stream ${v.index ?? 0} has no decodable frames (${width}x${height}, ${frameCount} frames)`);
     }
-    video = { index: v.index ?? 0, codec: v.codec_name ?? 'unknown', width, height, fps, frameCount, durationSeconds };
+    video = { index: v.index ?? 0, codec: v.codec_name ?? 'unknown', width, height, fps, frameCount, durationSeconds, rotation: rotationOf(v) };
   }
   let audio: AudioStreamInfo | undefined;
   if (a) {
@@ -180,7 +202,7 @@ export async function probe(path: string, options: MediaToolOptions = {}): Promi
   }
   return {
     path,
-    format: parsed.format?.format_name ?? 'unknown',
+    format,
     durationSeconds: formatDuration || Math.max(video?.durationSeconds ?? 0, audio?.durationSeconds ?? 0),
     sizeBytes,
     streams: streams.map((s) => s.codec_type ?? 'unknown'),
