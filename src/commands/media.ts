@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, errorMessage } from '../errors.js';
 import { binaryVersion, resolveBinary, type MediaTool } from '../media/ffmpeg.js';
+import { IMAGE_FACTOR } from '../media/frames.js';
 import { inspectMedia, type MediaInspection } from '../media/inspect.js';
 
 interface ToolFlags {
@@ -22,6 +23,14 @@ function positiveNumber(value: string): number {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** A per-frame pixel cap smart_resize can meet: at least one 28x28 patch (784). */
+function pixelCap(value: string): number {
+  const n = Number(value);
+  const patch = IMAGE_FACTOR * IMAGE_FACTOR;
+  if (!Number.isInteger(n) || n < patch) throw new InvalidArgumentError(`expected an integer of at least ${patch} (one ${IMAGE_FACTOR}x${IMAGE_FACTOR} patch)`);
   return n;
 }
 
@@ -70,6 +79,9 @@ export function formatInspection(r: MediaInspection): string {
   if (info.video) {
     const v = info.video;
     lines.push(`  video      ${v.codec} ${v.width}x${v.height}, ${v.fps.toFixed(2)} fps, ${v.frameCount} frames`);
+    if (v.rotation !== 0) {
+      lines.push(`  rotation   ${v.rotation} degrees in the metadata, ignored as decord and torchvision ignore it: frames are read as stored, ${v.width}x${v.height}`);
+    }
   }
   if (info.audio) {
     const a = info.audio;
@@ -102,6 +114,9 @@ interface InspectFlags extends ToolFlags {
 }
 
 async function inspectFiles(files: string[], flags: InspectFlags): Promise<void> {
+  // A binary that cannot run is bad configuration (exit 2, one line), not a failure of each file.
+  binaryVersion(resolveBinary('ffprobe', flags.ffprobe));
+  binaryVersion(resolveBinary('ffmpeg', flags.ffmpeg));
   const results: MediaInspection[] = [];
   for (const file of files) {
     const result = await inspectMedia(file, {
@@ -135,7 +150,7 @@ export function mediaCommands(program: Command): void {
       .argument('<files...>', 'media files')
       .option('--fps <n>', 'frames per second to sample (default 2)', positiveNumber)
       .option('--nframes <n>', 'sample exactly n frames instead of by fps', positiveInt)
-      .option('--max-pixels <n>', 'cap on pixels per frame', positiveInt)
+      .option('--max-pixels <n>', 'cap on pixels per frame (at least 784, one 28x28 patch)', pixelCap)
       .option('--chunk-length <seconds>', "the processor's audio chunk_length: max_length padding and truncation (default 300, Qwen2.5-Omni)", chunkSeconds)
       .option('--json', 'print the results as JSON'),
   ).action((files: string[], flags: InspectFlags) => inspectFiles(files, flags));
