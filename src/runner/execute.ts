@@ -248,6 +248,10 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
       };
       await writeFileAtomic(resultPath(outDir, 'timeline'), JSON.stringify(timeline));
       if (outcome.model) meta.model = { ...outcome.model.info, loadMs: outcome.model.loadMs };
+      for (const w of outcome.model?.warnings ?? []) {
+        meta.warnings = [...(meta.warnings ?? []), w];
+        if (!options.quiet) io.stderr.write(`omni-bench: warning: ${terminalSafe(w)}\n`);
+      }
       for (const w of outcome.warmupErrors) io.stderr.write(`omni-bench: warning: warmup failed (not recorded): ${w}\n`);
     }
   } finally {

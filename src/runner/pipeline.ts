@@ -19,7 +19,7 @@ export interface SerialRequestOptions {
   maxNewTokens: number;
   /**
    * How audio features are padded: `pad-features` (default: the Qwen2.5-Omni processor pads
-   * features to 30 s and the mask strips the padding before the encoder), `pad-all` (the encoder
+   * features to its chunk_length, 300 s, and the mask strips the padding before the encoder), `pad-all` (the encoder
    * runs on the padded frames too), `dynamic` (features for the real length only).
    */
   audioPadding?: AudioPadding;
@@ -129,7 +129,10 @@ export async function runSerialRequest(
     if (decoded.kind === 'audio') {
       out.audioSeconds = decoded.samples.length / SAMPLE_RATE;
       const features = await stage('audio_features', () =>
-        media.logMel(decoded.samples, { padding: padding === 'dynamic' ? 'dynamic' : 'max_length' }),
+        media.logMel(decoded.samples, {
+          padding: padding === 'dynamic' ? 'dynamic' : 'max_length',
+          ...(model.audioChunkSeconds !== undefined ? { chunkLengthS: model.audioChunkSeconds } : {}),
+        }),
       );
       mel = padding === 'pad-features' ? stripMelPadding(features) : features;
       out.melFrames = mel.frames;

@@ -118,10 +118,12 @@ export const realMedia: MediaLike = {
     const track = await decodeAudioTrack(path, window);
     return track.status === 'ok' ? { kind: 'audio', samples: track.samples } : { kind: 'no-audio' };
   },
-  logMel: (samples, options) => logMel(samples, { padding: options.padding }),
-  async sampleFrames(path) {
-    const sampled = await sampleFrames(path);
-    return { frames: sampled, count: sampled.frames.length, width: sampled.width, height: sampled.height, seconds: sampled.totalFrames / sampled.videoFps };
+  logMel: (samples, options) => logMel(samples, { padding: options.padding, ...(options.chunkLengthS !== undefined ? { chunkLengthS: options.chunkLengthS } : {}) }),
+  async sampleFrames(path, window) {
+    const sampled = await sampleFrames(path, { ...(window.start !== undefined ? { start: window.start } : {}), ...(window.end !== undefined ? { end: window.end } : {}) });
+    // Seconds of video the frames were sampled from: the clip window, clamped to the file.
+    const seconds = (sampled.endFrame - sampled.startFrame + 1) / sampled.videoFps;
+    return { frames: sampled, count: sampled.frames.length, width: sampled.width, height: sampled.height, seconds };
   },
   patchify: (video) => patchify(video.frames as SampledFrames),
 };
@@ -149,6 +151,7 @@ export async function loadRealModel(options: SpecRunOptions): Promise<LoadedMode
   if (options.ortProfile && options.out) mkdirSync(dirname(ortProfilePrefix(options.out)), { recursive: true });
   const model = await OmniModel.load(dir, {
     executionProvider: options.ep,
+    memArena: options.memArena,
     ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
     ...(options.ortProfile && options.out ? { profileFilePrefix: ortProfilePrefix(options.out) } : {}),
   });
@@ -156,7 +159,8 @@ export async function loadRealModel(options: SpecRunOptions): Promise<LoadedMode
     model,
     loadMs: model.loadMs,
     // resolveOrBuildMs: ensureModel's time (the preset's build on first use, ~0 once cached).
-    info: { dir, preset, seed: modelSeed(options), hash: modelHash(dir), resolveOrBuildMs: resolvedMs },
+    info: { dir, preset, seed: modelSeed(options), hash: modelHash(dir), resolveOrBuildMs: resolvedMs, audioChunkSeconds: model.audioChunkSeconds },
+    warnings: model.warnings.map((w) => w.message),
     flops: (work, promptTokens) => ({
       ...(work.audioMelFrames !== null ? { audio_encoder: speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) } : {}),
       ...(work.visionGrid !== null ? { vision_encoder: visionFlops(model.config, work.visionGrid) } : {}),

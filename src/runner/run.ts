@@ -26,6 +26,8 @@ export interface LoadedModel {
   loadMs: number;
   /** Facts for meta.json (dir, preset, hash...). */
   info: Readonly<Record<string, unknown>>;
+  /** What the user should know about the model folder (e.g. no processor config: built-in defaults used). */
+  warnings?: readonly string[];
   /** FLOPs of the compute stages of one request, from the model's dimensions (optional). */
   flops?(work: RequestWork, promptTokens: number): Partial<Record<RooflineStage, number>>;
   release?(): Promise<void>;
@@ -66,7 +68,7 @@ export interface RunOutcome {
   memory: MemorySample[];
   /** GPU memory.used samples (nvidia-smi), empty without a GPU. */
   gpu: GpuSample[];
-  model?: { loadMs: number; info: Readonly<Record<string, unknown>> };
+  model?: { loadMs: number; info: Readonly<Record<string, unknown>>; warnings?: readonly string[] };
   /** Warmups that failed (not recorded; the trials they preceded still run). */
   warmupErrors: string[];
 }
@@ -165,7 +167,7 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
 
   // Phase 2: the model, once; memory pollers for the whole run.
   const loaded = await deps.loadModel();
-  outcome.model = { loadMs: loaded.loadMs, info: loaded.info };
+  outcome.model = { loadMs: loaded.loadMs, info: loaded.info, ...(loaded.warnings ? { warnings: loaded.warnings } : {}) };
   const memory: MemoryRecorder | undefined = await instruments.startMemory?.(options.memIntervalMs);
   const gpu = await instruments.startGpu?.();
   // Trial windows of this invocation, for the GPU peaks known only when nvidia-smi stops.

@@ -35,6 +35,8 @@ export interface InvalidSample {
 
 /** The model calls a pipeline makes: OmniModel satisfies it; tests pass a double. */
 export interface ModelLike {
+  /** The processor config's audio chunk_length in seconds (what features are padded to); media's default when absent. */
+  readonly audioChunkSeconds?: number;
   encodeAudio(mel: MelFeatures, options?: AudioEncodeOptions): Promise<EncoderOutput>;
   encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
@@ -57,7 +59,7 @@ export interface SampledVideo {
 /** The media calls a pipeline makes (src/media/ through an adapter; tests pass a double). */
 export interface MediaLike {
   decodeAudio(path: string, window: { start?: number; duration?: number }): Promise<DecodedAudio>;
-  logMel(samples: Float32Array, options: { padding: 'dynamic' | 'max_length' }): MelFeatures | Promise<MelFeatures>;
+  logMel(samples: Float32Array, options: { padding: 'dynamic' | 'max_length'; chunkLengthS?: number }): MelFeatures | Promise<MelFeatures>;
   sampleFrames(path: string, window: { start?: number; end?: number }): Promise<SampledVideo>;
   patchify(video: SampledVideo): VisionPatches | Promise<VisionPatches>;
 }

@@ -21,7 +21,7 @@ export const ttftBreakdown: Spec = {
     {
       flags: '--audio-padding <mode>',
       key: 'audioPadding',
-      description: 'audio features: pad-features (Qwen processor: padded to 30 s, mask strips it), pad-all (encoder runs on padding), dynamic',
+      description: 'audio features: pad-features (Qwen processor: padded to the processor chunk_length, 300 s, mask strips it), pad-all (encoder runs on padding), dynamic',
       defaultValue: 'pad-features',
       choices: PADDINGS,
     },

@@ -261,3 +261,35 @@ describe('a run that fails before its first record (item 24)', () => {
     expect(existsSync(join(parent, 'kept'))).toBe(true);
   });
 });
+
+describe('the model\'s audio chunk and the clip window reach the media stages (items 12, 14)', () => {
+  it('passes the processor config\'s chunk_length to the log-mel', async () => {
+    const { deps } = doubleDeps();
+    const seen: (number | undefined)[] = [];
+    const media = { ...deps.media, logMel: (samples: Float32Array, o: { padding: 'dynamic' | 'max_length'; chunkLengthS?: number }) => (seen.push(o.chunkLengthS), deps.media.logMel(samples, o)) };
+    const loaded = await deps.loadModel();
+    const env = environment({ media, loadModel: async () => ({ ...loaded, model: { ...loaded.model, audioChunkSeconds: 300 }, warnings: ['no processor_config.json in /m: built-in Qwen2.5-Omni defaults used'] }) });
+    const dir = join(tmp(), 'run');
+    const out = io();
+    expect(await executeSpec(ttftBreakdown, options({ out: dir, repeats: 1, quiet: false }), env, out.io)).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set([300]));
+    // The model's warnings reach the terminal and meta.json.
+    expect(out.stderr()).toContain('warning: no processor_config.json in /m');
+    expect(meta(dir).warnings).toContain('no processor_config.json in /m: built-in Qwen2.5-Omni defaults used');
+  });
+
+  it('samples the frames of a clip window only: a 2-5 s window of a 12 s video covers 3 s', async () => {
+    const { realMedia } = await import('../../src/runner/real-env.js');
+    const { FIXTURES_DIR } = await import('../../src/paths.js');
+    const path = join(FIXTURES_DIR, 'media', 'v07_640x360_h264_aac_12s.mp4');
+    const whole = await realMedia.sampleFrames(path, {});
+    const clip = await realMedia.sampleFrames(path, { start: 2, end: 5 });
+    expect(whole.seconds).toBeCloseTo(12, 1);
+    expect(clip.seconds).toBeGreaterThan(2.9);
+    expect(clip.seconds).toBeLessThan(3.2);
+    expect(clip.count).toBeLessThan(whole.count / 2);
+    // An end past the file is clamped to it.
+    expect((await realMedia.sampleFrames(path, { start: 10, end: 1e308 })).seconds).toBeCloseTo(2, 0);
+  });
+});
