@@ -1,34 +1,34 @@
 /**
  * Writes the dataset fixtures in fixtures/datasets/, deterministically: for each dataset an
  * annotation file in its official format (Video-MME's parquet through hyparquet-writer),
- * a media/ folder of small relative symlinks where the official layout imposes a prefix or an
- * extension (pointing at fixtures/media/, never copies), and the unified manifest.csv the
- * importer writes from them (media probed, paths relative). Also a deliberately bad manifest
- * and a FasterOmni-style legacy manifest for the tests.
+ * a media/ folder where the official layout imposes a prefix or an extension (byte copies of
+ * fixtures/media/ files: the importers refuse symlinks that lead out of --media-dir, and git
+ * stores a copy as the same blob), and the unified manifest.csv the importer writes from them
+ * (media probed, paths relative). Also a deliberately bad manifest and a FasterOmni-style
+ * legacy manifest for the tests.
  * Usage: `npx tsx scripts/make-dataset-fixtures.ts` (needs fixtures/media/ first).
  */
-import { mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { FIXTURES_DIR } from '../src/paths.js';
 import { probe } from '../src/media/probe.js';
-import { applyMediaFacts, importDataset, writeImport, type ImportOptions } from '../src/datasets/importers/index.js';
-import type { ManifestRow } from '../src/datasets/manifest.js';
+import { applyMediaFacts, importDataset, writeImport, type ImportOptions, type MediaFacts } from '../src/datasets/importers/index.js';
 
 const DATASETS_DIR = join(FIXTURES_DIR, 'datasets');
 const MEDIA_DIR = join(FIXTURES_DIR, 'media');
 
-/** A relative symlink `link` -> fixtures/media/<target> (replaced when it points elsewhere). */
-function link(linkPath: string, mediaName: string): void {
-  mkdirSync(dirname(linkPath), { recursive: true });
-  const target = relative(dirname(linkPath), join(MEDIA_DIR, mediaName));
+/** A byte copy of fixtures/media/<mediaName> at `copyPath` (a symlink or a stale copy there is replaced). */
+function copyMedia(copyPath: string, mediaName: string): void {
+  mkdirSync(dirname(copyPath), { recursive: true });
+  const source = join(MEDIA_DIR, mediaName);
   try {
-    if (readlinkSync(linkPath) === target) return;
-    rmSync(linkPath);
+    if (!lstatSync(copyPath).isSymbolicLink() && readFileSync(copyPath).equals(readFileSync(source))) return;
+    rmSync(copyPath);
   } catch {
     // absent
   }
-  symlinkSync(target, linkPath);
+  copyFileSync(source, copyPath);
 }
 
 function write(path: string, text: string | Uint8Array): void {
@@ -119,7 +119,7 @@ function activityNet(): { q: unknown[]; a: unknown[]; merged: unknown[] } {
       a.push({ answer, type, question_id: id });
       merged.push({ video_name: v.video, question, answer, question_id: id, type });
     }
-    if (v.media) link(join(DATASETS_DIR, 'activitynet-qa', 'media', `v_${v.video}${v.media.slice(v.media.lastIndexOf('.'))}`), v.media);
+    if (v.media) copyMedia(join(DATASETS_DIR, 'activitynet-qa', 'media', `v_${v.video}${v.media.slice(v.media.lastIndexOf('.'))}`), v.media);
   }
   return { q, a, merged };
 }
@@ -151,7 +151,7 @@ function audioCapsCsv(): string {
   for (const clip of AUDIOCAPS) {
     if (!clip.media) continue;
     const ext = clip.media.slice(clip.media.lastIndexOf('.'));
-    link(join(DATASETS_DIR, 'audiocaps', 'media', `${clip.youtubeId}_${clip.start}${ext}`), clip.media);
+    copyMedia(join(DATASETS_DIR, 'audiocaps', 'media', `${clip.youtubeId}_${clip.start}${ext}`), clip.media);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -170,7 +170,7 @@ const MSVD_QA: [number, string, string][] = [
 function msvd(): { mapping: string; qa: unknown[] } {
   const mapping = `${MSVD_CLIPS.map((clip, i) => `${clip} vid${i + 1}`).join('\n')}\n`;
   const qa = MSVD_QA.map(([videoId, question, answer], i) => ({ answer, id: i, question, video_id: videoId }));
-  for (const clip of MSVD_CLIPS.slice(0, 3)) link(join(DATASETS_DIR, 'msvd-qa', 'media', 'YouTubeClips', `${clip}.avi`), `${clip}.mp4`);
+  for (const clip of MSVD_CLIPS.slice(0, 3)) copyMedia(join(DATASETS_DIR, 'msvd-qa', 'media', 'YouTubeClips', `${clip}.avi`), `${clip}.mp4`);
   return { mapping, qa };
 }
 
@@ -201,17 +201,10 @@ const LEGACY_MANIFEST = [
 ];
 
 // ---------------------------------------------------------------- main
-/**
- * The committed manifests point at fixtures/media/ itself, not through the symlinks: npm pack
- * drops symlinks, and the manifests are the specs' defaults in an installed package too.
- */
-export function resolveLinks(rows: ManifestRow[]): ManifestRow[] {
-  return rows.map((r) => {
-    const out: ManifestRow = { ...r };
-    if (r.videoPath !== undefined) out.videoPath = realpathSync(r.videoPath);
-    if (r.audioPath !== undefined) out.audioPath = realpathSync(r.audioPath);
-    return out;
-  });
+/** src/media's probe as the importers' MediaFacts (what `datasets import` probes with). */
+export async function inspectFixture(path: string): Promise<MediaFacts> {
+  const info = await probe(path);
+  return { durationS: info.durationSeconds, hasVideo: info.video !== undefined, hasAudio: info.audio !== undefined };
 }
 
 async function importFixture(
@@ -220,13 +213,9 @@ async function importFixture(
   options: Omit<ImportOptions, 'mediaDir'> & { mediaDir: string },
   file = 'manifest.csv',
 ): Promise<void> {
-  const result = await importDataset(dataset, options);
-  const rows = await applyMediaFacts(result.rows, async (p) => {
-    const info = await probe(p);
-    return { durationS: info.durationSeconds, hasVideo: info.video !== undefined, hasAudio: info.audio !== undefined };
-  }, 2);
-  await writeImport({ ...result, rows: resolveLinks(rows) }, join(DATASETS_DIR, folder, file));
-  process.stdout.write(`${folder}/${file}: ${result.rowsRead} annotation rows, ${rows.length} samples, ${result.dropped.length} dropped\n`);
+  const result = await applyMediaFacts(await importDataset(dataset, options), inspectFixture, { concurrency: 2 });
+  await writeImport(result, join(DATASETS_DIR, folder, file));
+  process.stdout.write(`${folder}/${file}: ${result.rowsRead} annotation rows, ${result.rows.length} samples, ${result.dropped.length} dropped\n`);
 }
 
 async function main(): Promise<void> {

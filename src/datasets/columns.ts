@@ -112,11 +112,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  * Why `id` cannot be a sample_id, or undefined when it can: a control character (a NUL, an
  * escape, a newline) would end up in file names, chart labels and terminal output.
  */
-export function sampleIdProblem(id: string): string | undefined {
+export function sampleIdProblem(id: string, field = 'sample_id'): string | undefined {
   const at = id.search(CONTROL);
   if (at < 0) return undefined;
   const code = id.charCodeAt(at).toString(16).padStart(2, '0');
-  return `sample_id '${terminalSafe(id)}' contains a control character (\\x${code} at position ${at + 1}); use printable characters only`;
+  return `${field} '${terminalSafe(id)}' contains a control character (\\x${code} at position ${at + 1}); use printable characters only`;
 }
 
 function isError(v: unknown): v is { error: string } {

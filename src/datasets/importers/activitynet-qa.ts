@@ -7,7 +7,7 @@
 import { DatasetError, UsageError } from '../../errors.js';
 import type { ManifestRow } from '../manifest.js';
 import { selectItems } from '../select.js';
-import { asRecord, findMedia, readJsonFile, textField, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
+import { asRecord, fileIdProblem, findMedia, lookupDrop, readJsonFile, sampleIdDrop, textField, unsafeIdReason, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
 
 /** lmms-eval's fallback order for an ActivityNet video. */
 export const ACTIVITYNET_EXTENSIONS = ['.mp4', '.webm', '.mkv'] as const;
@@ -70,16 +70,27 @@ export async function importActivityNetQa(options: CommonImportOptions): Promise
       dropped.push({ kind: 'unreadable-row', ref: questionId, reason: `question_id ${questionId} has no answer${answersFile ? ` in ${answersFile.path}` : ''}` });
       continue;
     }
+    const badId = sampleIdDrop('question_id', questionId);
+    if (badId) {
+      dropped.push(badId);
+      continue;
+    }
     if (seen.has(questionId)) {
       dropped.push({ kind: 'duplicate', ref: questionId, reason: `question_id ${questionId} appears more than once` });
       continue;
     }
     seen.add(questionId);
-    const path = await findMedia(options.mediaDir, `v_${videoName}`, ACTIVITYNET_EXTENSIONS);
-    if (!path) {
-      dropped.push({ kind: 'media-missing', ref: questionId, reason: `video v_${videoName}.mp4 (.webm, .mkv) not found in ${options.mediaDir}` });
+    const idProblem = fileIdProblem(videoName);
+    if (idProblem) {
+      dropped.push({ kind: 'unsafe-id', ref: questionId, reason: unsafeIdReason('video_name', videoName, idProblem) });
       continue;
     }
+    const lookup = await findMedia(options.mediaDir, `v_${videoName}`, ACTIVITYNET_EXTENSIONS);
+    if (lookup.status !== 'found') {
+      dropped.push(lookupDrop(lookup, questionId, `video v_${videoName}.mp4 (.webm, .mkv)`, options.mediaDir));
+      continue;
+    }
+    const path = lookup.path;
     const typeText = textField(a, 'type');
     const typeNumber = typeText === '' ? undefined : Number(typeText);
     const extra: Record<string, unknown> = { video_name: videoName, question_id: questionId };

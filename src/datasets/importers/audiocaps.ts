@@ -3,13 +3,13 @@
  * caption. The captions of one clip (youtube_id + start_time) become one sample whose answer
  * is the first caption and whose `extra.references` holds them all.
  */
-import { basename, extname } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
 import { DatasetError, UsageError } from '../../errors.js';
 import { parseCsvTable, readTextFile } from '../csv.js';
 import type { ManifestRow } from '../manifest.js';
 import { AUDIOCAPS_QUESTION } from '../prompt.js';
 import { selectItems } from '../select.js';
-import { findMedia, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
+import { fileIdProblem, findMedia, lookupDrop, unsafeIdReason, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
 
 /** Default file-name template of a clip. */
 export const AUDIOCAPS_DEFAULT_PATTERN = '{youtube_id}_{start_time}.wav';
@@ -49,6 +49,9 @@ export async function importAudioCaps(options: AudioCapsImportOptions): Promise<
   if (!annotation || more.length > 0) throw new UsageError('audiocaps takes one --annotations file: the official test.csv (audiocap_id,youtube_id,start_time,caption)');
   const pattern = options.pattern ?? AUDIOCAPS_DEFAULT_PATTERN;
   fillPattern(pattern, { youtube_id: '', start_time: '', audiocap_id: '' });
+  if (isAbsolute(pattern) || pattern.split(/[/\\]/).includes('..') || pattern.includes('\0')) {
+    throw new UsageError(`--pattern '${pattern}' must name a file inside --media-dir: no absolute path, no '..'`);
+  }
   const table = parseCsvTable(await readTextFile(annotation, 'AudioCaps annotations'), `AudioCaps annotations ${annotation}`);
   const missing = COLUMNS.filter((c) => !table.header.includes(c));
   if (missing.length > 0) throw new DatasetError(`AudioCaps annotations ${annotation} lacks column(s) ${missing.join(', ')}; expected the official header audiocap_id,youtube_id,start_time,caption`);
@@ -74,6 +77,12 @@ export async function importAudioCaps(options: AudioCapsImportOptions): Promise<
       dropped.push({ kind: 'unreadable-row', ref, reason: `line ${record.row}: ${!youtubeId ? 'youtube_id is empty' : !caption ? 'caption is empty' : `start_time '${startText}' is not a number of seconds`}` });
       continue;
     }
+    const idProblem = fileIdProblem(youtubeId) ?? (pattern.includes('{audiocap_id}') ? fileIdProblem(id) : undefined);
+    if (idProblem) {
+      const field = fileIdProblem(youtubeId) ? ['youtube_id', youtubeId] : ['audiocap_id', id];
+      dropped.push({ kind: 'unsafe-id', ref: `line ${record.row}`, reason: `line ${record.row}: ${unsafeIdReason(field[0] ?? '', field[1] ?? '', idProblem)}` });
+      continue;
+    }
     if (id && seenIds.has(id)) {
       dropped.push({ kind: 'duplicate', ref, reason: `audiocap_id ${id} appears more than once` });
       continue;
@@ -93,11 +102,12 @@ export async function importAudioCaps(options: AudioCapsImportOptions): Promise<
     const ext = extname(name);
     const stem = name.slice(0, name.length - ext.length);
     const exts = [ext, ...AUDIOCAPS_FALLBACK_EXTENSIONS.filter((e) => e !== ext)];
-    const path = await findMedia(options.mediaDir, stem, ext ? exts : ['', ...exts]);
-    if (!path) {
-      for (const id of clip.ids) dropped.push({ kind: 'media-missing', ref: id || clip.key, reason: `audio ${basename(name)} not found in ${options.mediaDir}` });
+    const lookup = await findMedia(options.mediaDir, stem, ext ? exts : ['', ...exts]);
+    if (lookup.status !== 'found') {
+      for (const id of clip.ids) dropped.push(lookupDrop(lookup, id || clip.key, `audio ${name}`, options.mediaDir));
       continue;
     }
+    const path = lookup.path;
     const start = Number(clip.startTime);
     const startS = preCut ? 0 : start;
     candidates.push({

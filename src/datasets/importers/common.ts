@@ -1,15 +1,37 @@
 /**
  * What every importer shares: the result model (rows written, rows dropped with reasons),
- * media lookup with fallback extensions, JSON reading with clear errors.
+ * media lookup confined to the media folder with fallback extensions, JSON reading with clear
+ * errors.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DatasetError } from '../../errors.js';
+import { resolveInside } from '../../safe-fs.js';
+import { terminalSafe } from '../../safe-text.js';
+import { sampleIdProblem } from '../columns.js';
 import { readTextFile } from '../csv.js';
 import type { ManifestRow } from '../manifest.js';
 
-/** Why an annotation row did not become a manifest row. */
-export type DropKind = 'media-missing' | 'unreadable-row' | 'filtered' | 'not-selected' | 'duplicate';
+/**
+ * Why an annotation row did not become a manifest row. `unsafe-id`: an id that would name a
+ * file outside --media-dir (a NUL, a path separator, `..`), or a sample id with a control
+ * character; `outside-media-dir`: the media file is a symlink that leads out of --media-dir;
+ * `media-unreadable`, `no-audio`, `window-outside`: what probing the media found (the row
+ * would fail `datasets validate --probe`).
+ */
+export type DropKind =
+  | 'media-missing'
+  | 'unsafe-id'
+  | 'outside-media-dir'
+  | 'media-unreadable'
+  | 'no-audio'
+  | 'window-outside'
+  | 'unreadable-row'
+  | 'filtered'
+  | 'not-selected'
+  | 'duplicate';
+
+/** Drop kinds that are the data's fault and make `datasets import` exit 1; filters and sampling do not. */
+export const FAILURE_DROP_KINDS: ReadonlySet<DropKind> = new Set<DropKind>(['media-missing', 'unsafe-id', 'outside-media-dir', 'media-unreadable', 'no-audio', 'window-outside', 'unreadable-row', 'duplicate']);
 
 /** One dropped annotation row. */
 export interface DroppedRow {
@@ -46,20 +68,58 @@ export interface CommonImportOptions {
   seed?: number | string;
 }
 
+// C0 controls, DEL and C1 (NUL among them).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why `value`, an annotation's id that names a media file (Video-MME videoID, ActivityNet
+ * video_name, AudioCaps youtube_id, an MSVD clip), cannot be used as one, or undefined: a NUL or
+ * other control character, a path separator (none of these formats has one), or `.`/`..`.
+ */
+export function fileIdProblem(value: string): string | undefined {
+  if (value.includes('\0')) return 'contains a NUL byte';
+  if (CONTROL.test(value)) return 'contains a control character';
+  if (/[/\\]/.test(value)) return 'contains a path separator';
+  if (value === '.' || value === '..') return 'is a relative folder name';
+  return undefined;
+}
+
+/** The reason of an `unsafe-id` drop: the field and the full id (escaped for terminals) and what is wrong. */
+export function unsafeIdReason(field: string, value: string, problem: string): string {
+  return `${field} '${terminalSafe(value)}' ${problem}: not used as a file name (media must lie inside --media-dir)`;
+}
+
+/** An `unsafe-id` drop for a sample id with a control character, or undefined when the id is fine. */
+export function sampleIdDrop(field: string, id: string): DroppedRow | undefined {
+  const problem = sampleIdProblem(id, field);
+  return problem === undefined ? undefined : { kind: 'unsafe-id', ref: terminalSafe(id), reason: `${problem} (it becomes the sample_id)` };
+}
+
+/** Where findMedia looked: a file inside the media folder, nothing, or a path that leads out of it. */
+export type MediaLookup = { status: 'found'; path: string } | { status: 'missing' } | { status: 'outside'; reason: string };
+
 /**
  * The first existing file among `stem + ext` for each ext, in order (lmms-eval's fallback
- * order for the dataset), or undefined.
+ * order for the dataset), relative to `mediaDir`. Every candidate must stay inside `mediaDir`
+ * after resolving `..` and symlinks (resolveInside); one that leads out stops the search.
  */
-export async function findMedia(dir: string, stem: string, exts: readonly string[]): Promise<string | undefined> {
+export async function findMedia(mediaDir: string, stem: string, exts: readonly string[]): Promise<MediaLookup> {
   for (const ext of exts) {
-    const path = join(dir, `${stem}${ext}`);
+    const inside = resolveInside(mediaDir, `${stem}${ext}`);
+    if (!inside.ok) return { status: 'outside', reason: `${terminalSafe(`${stem}${ext}`)} ${inside.reason}` };
     try {
-      if ((await stat(path)).isFile()) return path;
+      if ((await stat(inside.path)).isFile()) return { status: 'found', path: inside.path };
     } catch {
       // try the next extension
     }
   }
-  return undefined;
+  return { status: 'missing' };
+}
+
+/** The drop of a media lookup that did not find a usable file: `what` names the file for the message. */
+export function lookupDrop(lookup: Exclude<MediaLookup, { status: 'found' }>, ref: string, what: string, mediaDir: string): DroppedRow {
+  if (lookup.status === 'outside') return { kind: 'outside-media-dir', ref, reason: `${what}: ${lookup.reason} (copy the file into --media-dir, or point --media-dir at the folder that holds it)` };
+  return { kind: 'media-missing', ref, reason: `${what} not found in ${mediaDir}` };
 }
 
 /** Reads and parses a JSON annotation file; DatasetError names the file when it is not JSON. */

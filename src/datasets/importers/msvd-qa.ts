@@ -3,12 +3,12 @@
  * `youtube_mapping.txt` (lines `<clip> vid<N>`), media `YouTubeClips/<clip>.avi` under the
  * media folder (`<clip>.avi` directly inside it is accepted too).
  */
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { DatasetError, UsageError } from '../../errors.js';
 import { readTextFile } from '../csv.js';
 import type { ManifestRow } from '../manifest.js';
 import { selectItems } from '../select.js';
-import { asRecord, findMedia, readJsonFile, textField, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
+import { asRecord, fileIdProblem, findMedia, lookupDrop, readJsonFile, sampleIdDrop, textField, unsafeIdReason, type CommonImportOptions, type DroppedRow, type ImportResult, type MediaLookup } from './common.js';
 
 /** Extensions tried for an MSVD clip (the official archive holds .avi). */
 export const MSVD_EXTENSIONS = ['.avi', '.mp4', '.webm', '.mkv'] as const;
@@ -37,7 +37,6 @@ export async function importMsvdQa(options: CommonImportOptions): Promise<Import
   const dropped: DroppedRow[] = [];
   const candidates: ManifestRow[] = [];
   const seen = new Set<string>();
-  const clipDirs = [join(options.mediaDir, 'YouTubeClips'), options.mediaDir];
   for (const [index, entry] of list.entries()) {
     const e = asRecord(entry) ?? {};
     const id = textField(e, 'id') || `entry ${index}`;
@@ -46,6 +45,11 @@ export async function importMsvdQa(options: CommonImportOptions): Promise<Import
     const videoId = textField(e, 'video_id');
     if (!question || !answer || !videoId) {
       dropped.push({ kind: 'unreadable-row', ref: id, reason: `entry ${index}: missing ${!question ? 'question' : !answer ? 'answer' : 'video_id'}` });
+      continue;
+    }
+    const badId = sampleIdDrop('id', id);
+    if (badId) {
+      dropped.push(badId);
       continue;
     }
     if (seen.has(id)) {
@@ -58,12 +62,19 @@ export async function importMsvdQa(options: CommonImportOptions): Promise<Import
       dropped.push({ kind: 'unreadable-row', ref: id, reason: `video_id ${videoId}: no 'vid${videoId}' line in ${basename(mappingPath)}` });
       continue;
     }
-    let path: string | undefined;
-    for (const dir of clipDirs) path ??= await findMedia(dir, clip, MSVD_EXTENSIONS);
-    if (!path) {
-      dropped.push({ kind: 'media-missing', ref: id, reason: `clip YouTubeClips/${clip}.avi not found in ${options.mediaDir}` });
+    const idProblem = fileIdProblem(clip);
+    if (idProblem) {
+      dropped.push({ kind: 'unsafe-id', ref: id, reason: unsafeIdReason(`clip of vid${videoId} in ${basename(mappingPath)}`, clip, idProblem) });
       continue;
     }
+    // YouTubeClips/<clip> first, then <clip> directly in the media folder.
+    let lookup: MediaLookup = await findMedia(options.mediaDir, `YouTubeClips/${clip}`, MSVD_EXTENSIONS);
+    if (lookup.status === 'missing') lookup = await findMedia(options.mediaDir, clip, MSVD_EXTENSIONS);
+    if (lookup.status !== 'found') {
+      dropped.push(lookupDrop(lookup, id, `clip YouTubeClips/${clip}.avi`, options.mediaDir));
+      continue;
+    }
+    const path = lookup.path;
     const extra: Record<string, unknown> = { id: Number.isFinite(Number(id)) ? Number(id) : id, video_id: Number(videoId), clip };
     if (split) extra['split'] = split;
     candidates.push({ sampleId: `msvd-${id}`, dataset: 'msvd-qa', videoPath: path, question, answer, extra });

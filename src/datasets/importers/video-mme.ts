@@ -3,12 +3,12 @@
  * domain, sub_category, url, videoID, question_id, task_type, question, options, answer) and a
  * folder of `<videoID>.mp4` files (.MP4 and .mkv tried next, as lmms-eval does).
  */
-import { readFile } from 'node:fs/promises';
 import { parquetReadObjects } from 'hyparquet';
 import { DatasetError, UsageError } from '../../errors.js';
+import { MAX_TEXT_FILE_BYTES, readRegularFileSync } from '../../safe-fs.js';
 import type { ManifestRow } from '../manifest.js';
 import { fnv1a32 } from '../select.js';
-import { asRecord, findMedia, textField, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
+import { asRecord, fileIdProblem, findMedia, lookupDrop, sampleIdDrop, textField, unsafeIdReason, type CommonImportOptions, type DroppedRow, type ImportResult } from './common.js';
 
 /** lmms-eval's fallback order for a Video-MME video. */
 export const VIDEO_MME_EXTENSIONS = ['.mp4', '.MP4', '.mkv'] as const;
@@ -34,14 +34,8 @@ const REQUIRED = ['videoID', 'question_id', 'question', 'options', 'answer'] as 
 
 /** Reads the parquet's rows; DatasetError when it is not a parquet file or lacks a column. */
 async function readRows(path: string): Promise<Record<string, unknown>[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new DatasetError(`Video-MME annotations ${path} is a directory; pass videomme/test-00000-of-00001.parquet`);
-    throw new DatasetError(`Video-MME annotations ${path} not found (pass videomme/test-00000-of-00001.parquet)`);
-  }
+  // Only a regular file, with the annotation size limit: never a device or FIFO read forever.
+  const bytes = readRegularFileSync(path, 'Video-MME annotations', (m) => new DatasetError(`${m} (pass videomme/test-00000-of-00001.parquet)`), MAX_TEXT_FILE_BYTES);
   let rows: Record<string, unknown>[];
   try {
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -89,6 +83,8 @@ export async function importVideoMme(options: VideoMmeImportOptions): Promise<Im
       drop('unreadable-row', `row ${index + 1}: missing ${[!videoId && 'videoID', !question && 'question', !answer && 'answer', opts.length === 0 && 'options'].filter(Boolean).join(', ')}`);
       return;
     }
+    const badId = sampleIdDrop('question_id', questionId);
+    if (badId) return void dropped.push(badId);
     if (seenIds.has(questionId)) return drop('duplicate', `question_id ${questionId} appears more than once`);
     seenIds.add(questionId);
     const duration = textField(r, 'duration');
@@ -114,17 +110,23 @@ export async function importVideoMme(options: VideoMmeImportOptions): Promise<Im
     byVideo.set(videoId, list);
   });
 
-  // Phase 2: media lookup per video; a missing video drops all its questions.
+  // Phase 2: media lookup per video, confined to the media folder; a missing or unsafe video
+  // drops all its questions.
   const videos: { videoId: string; path: string; rows: ManifestRow[] }[] = [];
   const entries = [...byVideo];
-  const paths = await Promise.all(entries.map(([videoId]) => findMedia(options.mediaDir, videoId, VIDEO_MME_EXTENSIONS)));
+  const lookups = await Promise.all(entries.map(([videoId]) => (fileIdProblem(videoId) ? undefined : findMedia(options.mediaDir, videoId, VIDEO_MME_EXTENSIONS))));
   for (const [i, [videoId, rows]] of entries.entries()) {
-    const path = paths[i];
-    if (!path) {
-      for (const row of rows) dropped.push({ kind: 'media-missing', ref: row.sampleId, reason: `video ${videoId}.mp4 (.MP4, .mkv) not found in ${options.mediaDir}` });
+    const lookup = lookups[i];
+    if (lookup === undefined) {
+      const reason = unsafeIdReason('videoID', videoId, fileIdProblem(videoId) ?? 'is unsafe');
+      for (const row of rows) dropped.push({ kind: 'unsafe-id', ref: row.sampleId, reason });
       continue;
     }
-    videos.push({ videoId, path, rows });
+    if (lookup.status !== 'found') {
+      for (const row of rows) dropped.push(lookupDrop(lookup, row.sampleId, `video ${videoId}.mp4 (.MP4, .mkv)`, options.mediaDir));
+      continue;
+    }
+    videos.push({ videoId, path: lookup.path, rows });
   }
 
   // Phase 3: choose videos (seeded order with --seed, else file order), then questions per
