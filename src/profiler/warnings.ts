@@ -13,7 +13,14 @@ export type ProfilerWarning =
   /** The first recorded run is much slower than the median of the others (caches, lazy init). */
   | { kind: 'slow-first-run'; metric: string; firstMs: number; medianMs: number; ratio: number }
   /** The 1-minute load average is high for the number of cores. */
-  | { kind: 'machine-under-load'; loadAvg1: number; cores: number };
+  | { kind: 'machine-under-load'; loadAvg1: number; cores: number }
+  /** A compute stage ran faster than the calibrated MatMul peak: the peak was measured low. */
+  | { kind: 'over-peak'; stage: string; percentOfPeak: number };
+
+/** Warns when a stage reached more than 100% of the calibrated MatMul peak. */
+export function overPeakWarning(stage: string, percentOfPeak: number): ProfilerWarning | undefined {
+  return percentOfPeak > 100 ? { kind: 'over-peak', stage, percentOfPeak } : undefined;
+}
 
 /** Warns when `stats` flags outliers. */
 export function outlierWarning(metric: string, stats: Statistics): ProfilerWarning | undefined {
@@ -57,6 +64,8 @@ export function warningMessage(warning: ProfilerWarning): string {
       return `${warning.metric}: ${warning.outliers} of ${warning.n} runs are statistical outliers (flagged, kept); consider --repeats with a larger value, or closing other programs`;
     case 'slow-first-run':
       return `${warning.metric}: the first recorded run took ${warning.firstMs.toFixed(1)} ms, ${warning.ratio.toFixed(1)}x the median of the others (${warning.medianMs.toFixed(1)} ms); consider --warmup with a larger value`;
+    case 'over-peak':
+      return `${warning.stage} reached ${warning.percentOfPeak.toFixed(1)}% of the calibrated MatMul peak: the peak was measured low (a busy machine during calibration); rerun on a quiet machine`;
     case 'machine-under-load':
       return `machine under load: 1-minute load average ${warning.loadAvg1.toFixed(2)} on ${warning.cores} cores; timings may be noisy, consider waiting for other work to finish`;
   }

@@ -3,7 +3,7 @@
  * Percentages are derived here from the summary, never stored.
  */
 import { TTFT_STAGES } from '../stages.js';
-import { ROOFLINE_STAGES, type TrialRecord } from './record.js';
+import { ROOFLINE_STAGES, type RooflineStage, type TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
 /** A table as header + rows of display text. */
@@ -98,9 +98,33 @@ export function errorsTable(records: readonly TrialRecord[], limit = 50): TextTa
  */
 export function rooflineTable(records: readonly TrialRecord[], peakGflops?: number): TextTable {
   const header = ['variant', 'stage', 'n', 'mean ms', 'mean GFLOP', 'GFLOP/s', ...(peakGflops ? ['% of MatMul peak'] : [])];
-  const rows: string[][] = [];
-  const variants = [...new Set(records.map((r) => r.variant))];
-  for (const variant of variants) {
+  const rows = stageRates(records).map((r) => [
+    r.variant,
+    r.stage,
+    String(r.n),
+    formatMs(r.totalMs / r.n),
+    (r.totalGflop / r.n).toFixed(2),
+    r.gflops.toFixed(1),
+    ...(peakGflops ? [formatPct(r.gflops / peakGflops)] : []),
+  ]);
+  return { header, rows };
+}
+
+/** Achieved rate of one compute stage of one variant over its ok trials. */
+export interface StageRate {
+  variant: string;
+  stage: RooflineStage;
+  n: number;
+  totalMs: number;
+  totalGflop: number;
+  /** Total GFLOP over total seconds of the trials where the stage ran. */
+  gflops: number;
+}
+
+/** Achieved GFLOP/s per variant and compute stage (ok trials where the stage ran and has FLOPs). */
+export function stageRates(records: readonly TrialRecord[]): StageRate[] {
+  const rates: StageRate[] = [];
+  for (const variant of [...new Set(records.map((r) => r.variant))]) {
     for (const stage of ROOFLINE_STAGES) {
       const ran = records.filter((r) => {
         const ms = r.measures.stageMs[stage];
@@ -109,17 +133,8 @@ export function rooflineTable(records: readonly TrialRecord[], peakGflops?: numb
       if (ran.length === 0) continue;
       const totalMs = ran.reduce((a, r) => a + (r.measures.stageMs[stage] ?? 0), 0);
       const totalGflop = ran.reduce((a, r) => a + (r.measures.stageGflop[stage] ?? 0), 0);
-      const gflops = totalGflop / (totalMs / 1000);
-      rows.push([
-        variant,
-        stage,
-        String(ran.length),
-        formatMs(totalMs / ran.length),
-        (totalGflop / ran.length).toFixed(2),
-        gflops.toFixed(1),
-        ...(peakGflops ? [formatPct(gflops / peakGflops)] : []),
-      ]);
+      rates.push({ variant, stage, n: ran.length, totalMs, totalGflop, gflops: totalGflop / (totalMs / 1000) });
     }
   }
-  return { header, rows };
+  return rates;
 }

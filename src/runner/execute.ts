@@ -22,7 +22,8 @@ import { ortProfilePrefix } from './results-dir.js';
 import type { Spec, SpecRunOptions } from '../specs/spec.js';
 import { runVariantsIsolated } from './isolate.js';
 import { resultWarnings } from './quality.js';
-import { loadWarning, warningMessage } from '../profiler/warnings.js';
+import { loadWarning, overPeakWarning, warningMessage } from '../profiler/warnings.js';
+import { stageRates } from '../report/format.js';
 import { createProgress, silentProgress } from './progress.js';
 import { defaultResultsDir, prepareResultsDir, resultPath } from './results-dir.js';
 import { acquireResultsLock, type ResultsLock } from './results-lock.js';
@@ -68,6 +69,40 @@ function readTimeline(dir: string): Timeline {
   } catch {
     return { spans: [], memory: [] };
   }
+}
+
+/**
+ * Calibrates the MatMul peak again after the run: meta.json keeps both (`before`, `after`), the
+ * drift between them, and as `peakGflops` the higher of the two (a peak is the best the machine
+ * showed; a busy moment lowers one calibration, never raises it).
+ */
+async function recalibrate(env: SpecEnvironment, options: SpecRunOptions, before: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const beforePeak = before['peakGflops'];
+  if (typeof beforePeak !== 'number') return before;
+  try {
+    const after = await env.calibrate!(options);
+    return {
+      ...before,
+      peakGflops: Math.max(beforePeak, after.peakGflops),
+      before: { peakGflops: beforePeak, spread: before['spread'] },
+      after: { peakGflops: after.peakGflops, spread: after['spread'] },
+      driftPct: (100 * (after.peakGflops - beforePeak)) / beforePeak,
+      warnings: [...((before['warnings'] as string[] | undefined) ?? []), ...((after['warnings'] as string[] | undefined) ?? [])],
+    };
+  } catch (error) {
+    return { ...before, after: { error: (error as Error).message } };
+  }
+}
+
+/** The calibration's own warnings (unstable bursts) and a drift of more than 10% between before and after. */
+function calibrationWarnings(calibration: Record<string, unknown> | undefined): string[] {
+  if (!calibration) return [];
+  const warnings = [...new Set((calibration['warnings'] as string[] | undefined) ?? [])];
+  const drift = calibration['driftPct'];
+  if (typeof drift === 'number' && Math.abs(drift) > 10) {
+    warnings.push(`the MatMul peak drifted by ${drift.toFixed(1)}% between the calibrations before and after the run: the machine's speed changed (load, throttling); compare this run's times with care`);
+  }
+  return warnings;
 }
 
 /** Why no sample was loaded, with the hint that fits the options given. */
@@ -258,6 +293,11 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     removeInterrupt();
   }
   if (io.recordsOnly) return interrupted ? EXIT_INTERRUPTED : exitCodeOf(records);
+  if (env.calibrate && meta.calibration && !interrupted) meta.calibration = await recalibrate(env, options, meta.calibration);
+  for (const w of calibrationWarnings(meta.calibration)) {
+    meta.warnings = [...(meta.warnings ?? []), w];
+    if (!options.quiet) io.stderr.write(`omni-bench: warning: ${w}\n`);
+  }
 
   // Phase 4: outputs, terminal, exit code. Summaries come from records.csv as written, so that
   // `omni-bench report DIR` rebuilds byte-identical summaries from the same file.
@@ -280,7 +320,11 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     });
     if (read === 0) io.stderr.write('omni-bench: warning: --ort-profile: no ONNX Runtime profile found; module_breakdown.csv not written\n');
   }
-  const quality = resultWarnings(outputs.summary, records).map(warningMessage);
+  const overPeak = peakGflops === undefined ? [] : stageRates(records).flatMap((r) => {
+    const w = overPeakWarning(`${r.stage} (${r.variant})`, (100 * r.gflops) / peakGflops);
+    return w ? [warningMessage(w)] : [];
+  });
+  const quality = [...resultWarnings(outputs.summary, records).map(warningMessage), ...overPeak];
   if (!options.quiet) for (const w of quality) io.stderr.write(`omni-bench: warning: ${w}\n`);
   meta.warnings = [...(meta.warnings ?? []), ...quality];
   meta.finishedAt = new Date().toISOString();

@@ -186,7 +186,18 @@ export function realEnvironment(): SpecEnvironment {
     },
     calibrate: async (options) => {
       const c = await calibrateMatMul({ executionProvider: options.ep, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
-      return { method: 'onnxruntime MatMul fp32', size: c.size, threads: c.threads, executionProvider: c.executionProvider, peakGflops: c.peakGflops, bestGflops: c.bestGflops };
+      return {
+        method: `onnxruntime MatMul fp32, ${c.method}`,
+        size: c.size,
+        threads: c.threads,
+        executionProvider: c.executionProvider,
+        peakGflops: c.peakGflops,
+        bestGflops: c.bestGflops,
+        burstGflops: c.bursts.map((b) => b.gflops),
+        spread: c.spread,
+        durationMs: c.durationMs,
+        warnings: c.warnings.map((w) => w.message),
+      };
     },
     memoryInfo: (options) => ({
       method: 'rss-poll',

@@ -293,3 +293,25 @@ describe('the model\'s audio chunk and the clip window reach the media stages (i
     expect((await realMedia.sampleFrames(path, { start: 10, end: 1e308 })).seconds).toBeCloseTo(2, 0);
   });
 });
+
+describe('MatMul peak calibrated before and after the run (item 16)', () => {
+  it('keeps both, takes the higher as the peak, warns on drift over 10% and on a stage above 100% of peak', async () => {
+    const { deps } = doubleDeps();
+    const peaks = [100, 130];
+    const loaded = await deps.loadModel();
+    const env = environment({
+      media: deps.media,
+      instruments: deps.instruments,
+      calibrate: async () => ({ peakGflops: peaks.shift() ?? 0, spread: { cv: 0.01 }, warnings: [] }),
+      // prefill: 200 GFLOP in 400 ms = 500 GFLOP/s, far above either peak.
+      loadModel: async () => ({ ...loaded, flops: () => ({ prefill: 200e9 }) }),
+    });
+    const dir = join(tmp(), 'run');
+    const out = io();
+    expect(await executeSpec(ttftBreakdown, options({ out: dir, repeats: 1, quiet: false }), env, out.io)).toBe(0);
+    const calibration = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).calibration;
+    expect(calibration).toMatchObject({ peakGflops: 130, before: { peakGflops: 100 }, after: { peakGflops: 130 }, driftPct: 30 });
+    expect(out.stderr()).toContain('the MatMul peak drifted by 30.0% between the calibrations before and after the run');
+    expect(out.stderr()).toMatch(/prefill \(baseline\) reached 384\.6% of the calibrated MatMul peak/);
+  });
+});
