@@ -4,6 +4,7 @@
  * fp32 MatMul peak (calibrated with the same threads). Registered into the `model` group.
  */
 import { availableParallelism } from 'node:os';
+import { capThreads } from '../specs/common-options.js';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -56,9 +57,11 @@ export function registerModelBench(group: Command): void {
     .option('--json', 'print the raw samples and derived figures as JSON')
     .action(async (target: string, opts: { threads?: number; warmup: number; repeats: number; ep: string; json?: boolean }) => {
       const progress = (message: string): void => void process.stderr.write(`${message}\n`);
+      const threads = capThreads(opts.threads ?? availableParallelism());
+      if (threads.warning) process.stderr.write(`omni-bench: warning: ${threads.warning}\n`);
       const dir = await ensureModel(target, { onProgress: progress });
       const result = await benchModel(dir, {
-        threads: opts.threads ?? availableParallelism(),
+        threads: threads.threads,
         warmup: opts.warmup,
         repeats: opts.repeats,
         executionProvider: opts.ep,

@@ -13,13 +13,13 @@ import { environmentFacts, writeMeta, type RunMeta } from '../report/meta.js';
 import { writeOutputs, type Timeline } from '../report/outputs.js';
 import { keyString, type TrialKey, type TrialRecord } from '../report/record.js';
 import { terminalSafe } from '../safe-text.js';
-import { availableParallelism } from 'node:os';
 import type { ProfilerWarning } from '../profiler/warnings.js';
 import { terminalBreakdown } from '../report/table.js';
 import { summaryJson } from '../report/json.js';
 import { writeModuleBreakdown } from '../report/module-breakdown.js';
 import { ortProfilePrefix } from './results-dir.js';
 import type { Spec, SpecRunOptions } from '../specs/spec.js';
+import { capThreads } from '../specs/common-options.js';
 import { runVariantsIsolated } from './isolate.js';
 import { resultWarnings } from './quality.js';
 import { loadWarning, overPeakWarning, warningMessage } from '../profiler/warnings.js';
@@ -207,10 +207,10 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
   options.manifest = manifests;
 
   const warnings: string[] = [];
-  const cores = availableParallelism();
-  if (options.threads !== undefined && options.threads > cores) {
-    warnings.push(`--threads ${options.threads} is more than this machine's ${cores} cores; capped at ${cores} (more threads than cores only adds contention)`);
-    options.threads = cores;
+  if (options.threads !== undefined) {
+    const capped = capThreads(options.threads);
+    options.threads = capped.threads;
+    if (capped.warning) warnings.push(capped.warning);
   }
 
   // Phase 2: samples, the plan and meta.json.
