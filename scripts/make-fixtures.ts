@@ -1,8 +1,11 @@
 /**
  * Generates the committed media fixtures in fixtures/media/ with the bundled ffmpeg:
  * lavfi sources only (testsrc2, smptebars, mandelbrot; sine, anoisesrc with fixed seeds,
- * aevalsrc), bit-exact flags, no metadata, single-threaded encoders, so a re-run with the same
- * ffmpeg gives the same bytes. Usage: `npm run fixtures` (options: --only NAME, --ffmpeg PATH).
+ * aevalsrc), bit-exact flags, no metadata, single-threaded encoders, and no CPU-specific SIMD
+ * where it changes results (ffmpeg's own DSP: -cpuflags 0; x264: asm=0; ffmpeg's native Opus
+ * encoder instead of libopus, whose float SIMD is picked per CPU), so a re-run with the same
+ * ffmpeg build gives the same bytes, on any x86-64 machine. Usage: `npm run fixtures` (options: --only NAME, --ffmpeg PATH,
+ * --out DIR to write elsewhere, e.g. to compare two runs without touching the committed files).
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +17,13 @@ const OUT_DIR = join(FIXTURES_DIR, 'media');
 const BUDGET_BYTES = 5 * 1024 * 1024;
 
 const BITEXACT = ['-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1'];
-const H264 = ['-c:v', 'libx264', '-preset', 'medium', '-crf', '30', '-pix_fmt', 'yuv420p', '-threads', '1', '-g', '50'];
+/**
+ * ffmpeg's DSP (swscale, the AAC and FLAC encoders' float code) in plain C: its SIMD variants
+ * round differently, so the bytes would depend on the CPU (AVX2/FMA vs AVX-512 machines differ).
+ */
+const NO_SIMD = ['-cpuflags', '0'];
+/** x264 with asm=0: its float SIMD (mbtree propagation) gives different bytes per CPU. */
+const H264 = ['-c:v', 'libx264', '-preset', 'medium', '-crf', '30', '-pix_fmt', 'yuv420p', '-threads', '1', '-g', '50', '-x264-params', 'asm=0'];
 const AAC = ['-c:a', 'aac', '-b:a', '48k', '-ac', '1'];
 
 /** A speech-like signal: a gliding voiced harmonic source under a ~4 Hz syllable envelope (commas escaped for lavfi). */
@@ -40,8 +49,10 @@ function video(name: string, src: string, audio: string | undefined, seconds: nu
   if (audio) args.push('-map', '1:a:0');
   if (codec === 'h264') args.push(...H264, ...(audio ? AAC : ['-an']));
   else {
-    args.push('-c:v', 'libvpx-vp9', '-b:v', '120k', '-deadline', 'realtime', '-cpu-used', '8', '-threads', '1', '-g', '50');
-    args.push(...(audio ? ['-c:a', 'libopus', '-b:a', '32k', '-ac', '1'] : ['-an']));
+    // libvpx picks SIMD per CPU too, but its SIMD is bit-exact to its C code; one thread, no row-mt.
+    args.push('-c:v', 'libvpx-vp9', '-b:v', '120k', '-deadline', 'realtime', '-cpu-used', '8', '-threads', '1', '-row-mt', '0', '-g', '50');
+    // ffmpeg's native Opus encoder (C under -cpuflags 0): libopus's float SIMD differs between CPUs.
+    args.push(...(audio ? ['-c:a', 'opus', '-strict', '-2', '-b:a', '32k', '-ac', '1'] : ['-an']));
   }
   return { name, args };
 }
@@ -89,29 +100,32 @@ const FIXTURES: Fixture[] = [
   },
 ];
 
-function parseArgs(argv: string[]): { only: string | undefined; ffmpegPath: string | undefined } {
+function parseArgs(argv: string[]): { only: string | undefined; ffmpegPath: string | undefined; outDir: string } {
   let only: string | undefined;
   let ffmpegPath: string | undefined;
+  let outDir = OUT_DIR;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') only = argv[++i];
     else if (argv[i] === '--ffmpeg') ffmpegPath = argv[++i];
+    else if (argv[i] === '--out') outDir = argv[++i] ?? OUT_DIR;
   }
-  return { only, ffmpegPath };
+  return { only, ffmpegPath, outDir };
 }
 
 async function main(): Promise<void> {
-  const { only, ffmpegPath } = parseArgs(process.argv.slice(2));
+  const { only, ffmpegPath, outDir: OUT_DIR } = parseArgs(process.argv.slice(2));
   const ffmpeg = resolveBinary('ffmpeg', ffmpegPath);
   mkdirSync(OUT_DIR, { recursive: true });
   for (const fixture of FIXTURES) {
     if (only && fixture.name !== only) continue;
     const out = join(OUT_DIR, fixture.name);
-    const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...fixture.args, ...BITEXACT, out];
+    const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...NO_SIMD, ...fixture.args, ...BITEXACT, out];
     const run = await runTool(ffmpeg, args, { timeoutMs: 300_000 });
     if (run.code !== 0) throw new Error(`${fixture.name}: ffmpeg failed: ${lastErrorLine(run.stderr)}`);
     process.stdout.write(`${fixture.name} ${statSync(out).size} bytes\n`);
   }
   // Broken files: each is a distinct failure kind for probe() and the CLI.
+  if (only && only !== 'v01_320x240_h264_aac_4s.mp4') return;
   const valid = readFileSync(join(OUT_DIR, 'v01_320x240_h264_aac_4s.mp4'));
   writeFileSync(join(OUT_DIR, 'broken_truncated.mp4'), valid.subarray(0, Math.floor(valid.length * 0.3)));
   writeFileSync(join(OUT_DIR, 'broken_empty.mp4'), Buffer.alloc(0));
