@@ -14,7 +14,7 @@ import { binaryVersion, resolveBinary } from '../media/ffmpeg.js';
 import { sampleFrames, type SampledFrames } from '../media/frames.js';
 import { logMel } from '../media/mel.js';
 import { patchify } from '../media/patchify.js';
-import { ensureModel } from '../model/builder/cache.js';
+import { ensureModel, modelCacheDir } from '../model/builder/cache.js';
 import { PRESETS } from '../model/builder/presets.js';
 import { OmniModel } from '../model/omni-model.js';
 import { calibrateMatMul } from '../model/calibrate.js';
@@ -141,11 +141,20 @@ export function modelSeed(options: Pick<SpecRunOptions, 'seed'>): number {
   return options.seed ?? 0;
 }
 
-/** Builds the model on first use (preset) and loads it once. */
-export async function loadRealModel(options: SpecRunOptions): Promise<LoadedModel> {
+/**
+ * Builds the model on first use (preset) and loads it once. A first-use build says so through
+ * `notice` (stderr unless --quiet), since it takes seconds before the first trial.
+ */
+export async function loadRealModel(options: SpecRunOptions, notice: (message: string) => void = (m) => void (options.quiet || process.stderr.write(`${m}\n`))): Promise<LoadedModel> {
   const started = performance.now();
   const preset = Object.hasOwn(PRESETS, options.model) ? options.model : null;
-  const dir = await ensureModel(options.model, { seed: modelSeed(options) });
+  let announced = false;
+  const onProgress = (): void => {
+    if (announced) return;
+    announced = true;
+    notice(`omni-bench: building the ${options.model} reference model into ${modelCacheDir()} (first use only; a few seconds)`);
+  };
+  const dir = await ensureModel(options.model, { seed: modelSeed(options), onProgress });
   const resolvedMs = performance.now() - started;
   // ONNX Runtime writes its profile beside the prefix but does not create the folder.
   if (options.ortProfile && options.out) mkdirSync(dirname(ortProfilePrefix(options.out)), { recursive: true });

@@ -315,3 +315,22 @@ describe('MatMul peak calibrated before and after the run (item 16)', () => {
     expect(out.stderr()).toMatch(/prefill \(baseline\) reached 384\.6% of the calibrated MatMul peak/);
   });
 });
+
+describe('first use of a preset (item 29)', () => {
+  it('says on the terminal that the reference model is being built, once', async () => {
+    const { loadRealModel } = await import('../../src/runner/real-env.js');
+    const home = process.env['OMNI_BENCH_HOME'];
+    process.env['OMNI_BENCH_HOME'] = tmp();
+    try {
+      const notices: string[] = [];
+      const first = await loadRealModel(options({ model: 'tiny' }), (m) => notices.push(m));
+      await first.release?.();
+      const second = await loadRealModel(options({ model: 'tiny' }), (m) => notices.push(m));
+      await second.release?.();
+      expect(notices).toEqual([expect.stringMatching(/^omni-bench: building the tiny reference model into .*models \(first use only; a few seconds\)$/)]);
+    } finally {
+      if (home === undefined) delete process.env['OMNI_BENCH_HOME'];
+      else process.env['OMNI_BENCH_HOME'] = home;
+    }
+  }, 120_000);
+});
