@@ -127,7 +127,8 @@ export async function runSerialRequest(
       throw new MediaError(`audio_path ${sample.audioPath} has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)`, sample.audioPath);
     }
     if (decoded.kind === 'audio') {
-      out.audioSeconds = decoded.samples.length / SAMPLE_RATE;
+      // Seconds the model hears: audio past the processor's chunk is cut before the features.
+      out.audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, model.audioChunkSeconds ?? Number.POSITIVE_INFINITY);
       const features = await stage('audio_features', () =>
         media.logMel(decoded.samples, {
           padding: padding === 'dynamic' ? 'dynamic' : 'max_length',
