@@ -4,8 +4,8 @@
  * resolving `..` and symlinks. Errors are typed by the caller's `error` factory so that each
  * area keeps its own error class (DatasetError, ModelError, UsageError).
  */
-import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** Default size limit of a manifest or annotation file: 256 MiB. */
 export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
@@ -108,4 +108,52 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${unit === 0 ? value : Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/** Where a folder path stands before it is created. */
+export interface FolderPlan {
+  /** The nearest part of the path that exists (the path itself when it exists). */
+  existing: string;
+  /** Its stats; undefined when even the root could not be read. */
+  existingInfo: Stats | undefined;
+  /** The folders below `existing` that are still missing, outermost first. */
+  missing: string[];
+  /** An errno code (ELOOP, EACCES...) that stopped the walk at `existing`, if any. */
+  problem?: string;
+}
+
+/**
+ * Walks up from `dir` to the nearest part that exists, without creating anything. A part
+ * below a file reads as missing (ENOTDIR), so the walk reaches and names that file.
+ */
+export function planFolders(dir: string): FolderPlan {
+  const missing: string[] = [];
+  let existing = resolve(dir);
+  for (;;) {
+    try {
+      return { existing, existingInfo: statSync(existing), missing };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { existing, existingInfo: undefined, missing, problem: code ?? (error as Error).message };
+    }
+    const parent = dirname(existing);
+    if (parent === existing) return { existing, existingInfo: undefined, missing };
+    missing.unshift(existing);
+    existing = parent;
+  }
+}
+
+/**
+ * Creates `missing` (from {@link planFolders}) one level at a time: Node's recursive mkdir spins
+ * forever below /proc. A folder made meanwhile by someone else is fine.
+ */
+export function createFolders(missing: readonly string[], error: (folder: string, code: string) => Error): void {
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw error(folder, code ?? (cause as Error).message);
+    }
+  }
 }

@@ -4,36 +4,23 @@
  * internal error after the import; and its missing folders created one level at a time (Node's
  * recursive mkdir can loop forever below /proc).
  */
-import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createFolders, planFolders } from '../safe-fs.js';
 import { UsageError } from '../errors.js';
 
 function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    if (code === 'ELOOP') throw new UsageError(`--out ${path} is a symlink loop; name a file`);
-    throw new UsageError(`--out ${path} cannot be checked: ${code ?? (error as Error).message}`);
-  }
+  const plan = planFolders(path);
+  if (plan.problem === 'ELOOP') throw new UsageError(`--out ${path} is a symlink loop; name a file`);
+  if (plan.problem) throw new UsageError(`--out ${path} cannot be checked: ${plan.problem}`);
+  return plan.existing === resolve(path) ? plan.existingInfo : undefined;
 }
 
 /** The folders of `path` that do not exist yet, outermost first, and the nearest one that does. */
 function missingFolders(path: string, flag: string): { existing: string; missing: string[] } {
-  const missing: string[] = [];
-  let dir = dirname(path);
-  for (;;) {
-    const info = statOrUndefined(dir);
-    if (info) {
-      if (!info.isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is a file, not a folder; choose another path`);
-      return { existing: dir, missing: missing.reverse() };
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return { existing: dir, missing: missing.reverse() };
-    missing.push(dir);
-    dir = parent;
-  }
+  const { existing, existingInfo, missing } = planFolders(dirname(path));
+  if (existingInfo && !existingInfo.isDirectory()) throw new UsageError(`${flag} ${path}: ${existing} is a file, not a folder; choose another path`);
+  return { existing, missing };
 }
 
 /**
@@ -55,15 +42,7 @@ export function checkManifestOut(path: string, flag = '--out'): void {
 
 /** Creates the missing folders of `path` one level at a time; UsageError when one cannot be made. */
 export function createManifestFolders(path: string, flag = '--out'): void {
-  for (const dir of missingFolders(path, flag).missing) {
-    try {
-      mkdirSync(dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      throw new UsageError(`${flag} ${path}: cannot create the folder ${dir} (${code ?? (error as Error).message}); choose a folder you can write to`);
-    }
-  }
+  createFolders(missingFolders(path, flag).missing, (dir, code) => new UsageError(`${flag} ${path}: cannot create the folder ${dir} (${code}); choose a folder you can write to`));
 }
 
 /** A write error of the manifest at `path` as a UsageError naming it (EACCES, EROFS, ENOSPC...). */

@@ -1,7 +1,8 @@
 /** The results folder: its default name and the files in it (docs/results-format.md). */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createFolders, planFolders } from '../safe-fs.js';
 import { UsageError } from '../errors.js';
 
 /** File names inside a results folder. */
@@ -46,27 +47,10 @@ export function ortProfilePrefix(outDir: string): string {
  */
 export function prepareResultsDir(dir: string): { created: boolean } {
   const target = resolve(dir);
-  const missing: string[] = [];
-  let existing = target;
-  for (;;) {
-    let info: Stats | undefined;
-    try {
-      info = statSync(existing);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // ENOTDIR: a part above is a file; walking up finds and names it.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`--out ${dir}: cannot use ${existing} (${code ?? (error as Error).message})`);
-    }
-    if (info) {
-      if (!info.isDirectory()) {
-        throw new UsageError(existing === target ? `--out ${dir} is ${info.isFile() ? 'a file' : 'not a folder (a device or pipe)'}; pass a folder path` : `--out ${dir}: ${existing} is a file, not a folder`);
-      }
-      break;
-    }
-    missing.unshift(existing);
-    const parent = dirname(existing);
-    if (parent === existing) break;
-    existing = parent;
+  const { existing, existingInfo: info, missing, problem } = planFolders(target);
+  if (!info) throw new UsageError(`--out ${dir}: cannot use ${existing} (${problem ?? 'not found'})`);
+  if (!info.isDirectory()) {
+    throw new UsageError(existing === target ? `--out ${dir} is ${info.isFile() ? 'a file' : 'not a folder (a device or pipe)'}; pass a folder path` : `--out ${dir}: ${existing} is a file, not a folder`);
   }
   if (realpathOrSelf(existing).match(/^\/(proc|sys)(\/|$)/)) throw new UsageError(`--out ${dir}: ${existing} is a kernel file system, not a place for results`);
   try {
@@ -75,14 +59,7 @@ export function prepareResultsDir(dir: string): { created: boolean } {
     if (missing.length > 0) throw new UsageError(`--out ${dir}: cannot create a folder in ${existing} (not writable)`);
     throw new UsageError(`--out ${dir} is not writable`);
   }
-  for (const path of missing) {
-    try {
-      mkdirSync(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UsageError(`--out ${dir}: cannot create ${path} (${code ?? (error as Error).message})`);
-    }
-  }
+  createFolders(missing, (folder, code) => new UsageError(`--out ${dir}: cannot create ${folder} (${code})`));
   return { created: missing.length > 0 };
 }
 

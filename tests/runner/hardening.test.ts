@@ -334,3 +334,23 @@ describe('first use of a preset (item 29)', () => {
     }
   }, 120_000);
 });
+
+describe('the same samples twice (item 2)', () => {
+  it('loads a manifest given twice once, and makes a sample repeated by another manifest an error record naming the first', async () => {
+    const { loadSamples } = await import('../../src/runner/real-env.js');
+    const { FIXTURES_DIR } = await import('../../src/paths.js');
+    const dir = tmp();
+    const media = join(FIXTURES_DIR, 'media', 'a03_noise_5s.mp3');
+    const header = 'sample_id,dataset,video_path,audio_path,question,options,answer';
+    writeFileSync(join(dir, 'a.csv'), `${header}\ns1,audiocaps,,${media},What?,,x\ns2,audiocaps,,${media},What?,,y\n`);
+    writeFileSync(join(dir, 'b.csv'), `${header}\ns2,audiocaps,,${media},Again?,,y\ns3,audiocaps,,${media},What?,,z\n`);
+    const twice = await loadSamples([join(dir, 'a.csv'), join(dir, 'a.csv')], options());
+    expect(twice.samples.map((s) => s.sampleId)).toEqual(['s1', 's2']);
+    expect(twice.invalid).toEqual([]);
+    expect(twice.warnings).toEqual([`manifest ${join(dir, 'a.csv')} is given more than once; it is loaded once`]);
+    const shared = await loadSamples([join(dir, 'a.csv'), join(dir, 'b.csv')], options());
+    expect(shared.samples.map((s) => s.sampleId)).toEqual(['s1', 's2', 's3']);
+    expect(shared.invalid).toEqual([{ sampleId: 's2', dataset: dir.split('/').pop(), reason: "b.csv row 2: duplicate sample 's2' of dataset 'audiocaps' (already in a.csv row 3)" }]);
+    expect(shared.warnings).toHaveLength(1);
+  });
+});
