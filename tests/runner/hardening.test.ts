@@ -354,3 +354,17 @@ describe('the same samples twice (item 2)', () => {
     expect(shared.warnings).toHaveLength(1);
   });
 });
+
+describe('--max-samples without --seed (item 19)', () => {
+  it('takes the first N rows in file order; with --seed, a seeded subset', async () => {
+    const { loadSamples } = await import('../../src/runner/real-env.js');
+    const { FIXTURES_DIR } = await import('../../src/paths.js');
+    const manifest = join(FIXTURES_DIR, 'datasets', 'video-mme', 'manifest.csv');
+    const all = (await loadSamples([manifest], options())).samples.map((s) => s.sampleId);
+    const firstFour = (await loadSamples([manifest], options({ maxSamples: 4 }))).samples.map((s) => s.sampleId);
+    expect(firstFour).toEqual(all.slice(0, 4));
+    const seeded = (await loadSamples([manifest], options({ maxSamples: 4, seed: 7 }))).samples.map((s) => s.sampleId);
+    expect(seeded).toHaveLength(4);
+    expect(seeded).not.toEqual(all.slice(0, 4));
+  });
+});
