@@ -47,4 +47,13 @@ describe('omni-bench ttft-breakdown (tiny preset, fixture media)', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/manifest\.csv/);
   });
+
+  it('accepts --ffmpeg/--ffprobe, and one that does not run is exit 2 in one line before anything runs (issue 8, item 26)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'omni-bench-cli-')), 'run');
+    const result = await runCli(['ttft-breakdown', '--model', 'tiny', '--ffmpeg', '/nonexistent/ffmpeg', '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('/nonexistent/ffmpeg');
+    expect(existsSync(out)).toBe(false);
+  });
 });
