@@ -37,6 +37,13 @@ export interface InvalidSample {
 export interface ModelLike {
   /** The processor config's audio chunk_length in seconds (what features are padded to); media's default when absent. */
   readonly audioChunkSeconds?: number;
+  /**
+   * For a model that continues a conversation (the kv-cache middleware): how many leading
+   * messages of the conversation it already holds in its KV cache. A pipeline then passes only
+   * the messages after them to generate(), and need not decode or encode the media of the held
+   * ones. Absent or 0: pass every message.
+   */
+  heldMessages?(): number;
   encodeAudio(mel: MelFeatures, options?: AudioEncodeOptions): Promise<EncoderOutput>;
   encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
