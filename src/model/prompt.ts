@@ -41,9 +41,29 @@ export interface PromptContext {
 }
 
 /** A template piece: text to tokenize, or a media part. */
-type Piece = { type: 'text'; text: string } | { type: 'special'; token: 'imStart' | 'imEnd' } | { type: 'media'; part: Exclude<ContentPart, { type: 'text' }>; where: string };
+type Piece =
+  | { type: 'text'; text: string }
+  | { type: 'special'; token: 'imStart' | 'imEnd' }
+  | { type: 'ids'; ids: readonly number[] }
+  | { type: 'media'; part: Exclude<ContentPart, { type: 'text' } | { type: 'tokens' }>; where: string };
 
-function templatePieces(messages: readonly Message[], options: PromptOptions): Piece[] {
+/**
+ * Whether a turn's content already ends with `<|im_end|>` (a tokens part whose answer ended on
+ * that eos): the template then does not close it a second time. The same rule as
+ * continuationPrefix, so a conversation rebuilt with the generated ids equals the KV-cache path.
+ */
+function endsWithImEnd(parts: readonly ContentPart[], imEnd: number): boolean {
+  const last = parts[parts.length - 1];
+  return last?.type === 'tokens' && last.ids[last.ids.length - 1] === imEnd;
+}
+
+function checkIds(where: string, ids: readonly number[]): void {
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0) throw new TypeError(`${where}: token ids must be non-negative integers, got ${String(id)}`);
+  }
+}
+
+function templatePieces(messages: readonly Message[], options: PromptOptions, imEnd: number): Piece[] {
   const pieces: Piece[] = [];
   const special = (token: 'imStart' | 'imEnd'): Piece => ({ type: 'special', token });
   const addDefault = options.defaultSystemPrompt ?? options.history === undefined;
@@ -54,11 +74,16 @@ function templatePieces(messages: readonly Message[], options: PromptOptions): P
     pieces.push(special('imStart'), { type: 'text', text: `${message.role}\n` });
     const parts: ContentPart[] = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
     parts.forEach((part, p) => {
+      const where = `messages[${m}].content[${p}] (${part.type})`;
       if (part.type === 'text') pieces.push({ type: 'text', text: part.text });
-      else if (message.role === 'user') pieces.push({ type: 'media', part, where: `messages[${m}].content[${p}] (${part.type})` });
-      else throw new TypeError(`messages[${m}]: ${message.role} turns carry text only, got a ${part.type} part`);
+      else if (part.type === 'tokens') {
+        checkIds(where, part.ids);
+        pieces.push({ type: 'ids', ids: part.ids });
+      } else if (message.role === 'user') pieces.push({ type: 'media', part, where });
+      else throw new TypeError(`messages[${m}]: ${message.role} turns carry text and tokens only, got a ${part.type} part`);
     });
-    pieces.push(special('imEnd'), { type: 'text', text: '\n' });
+    if (!endsWithImEnd(parts, imEnd)) pieces.push(special('imEnd'));
+    pieces.push({ type: 'text', text: '\n' });
   });
   if (options.addGenerationPrompt ?? true) pieces.push(special('imStart'), { type: 'text', text: 'assistant\n' });
   return pieces;
@@ -99,8 +124,10 @@ function concat(parts: Float32Array[]): Float32Array {
 
 /**
  * Ids that close the previous assistant turn whose generated tokens are cached: the pending
- * (generated, not yet fed) ids, `<|im_end|>` if the answer was cut by max_new_tokens, and the
- * newline the template puts after every turn.
+ * (generated, not yet fed) ids, `<|im_end|>` unless the answer ended on it (cut by
+ * max_new_tokens, or ended by another eos such as <|endoftext|>), and the newline the template
+ * puts after every turn. The full-conversation template closes an assistant `tokens` turn by the
+ * same rule (endsWithImEnd), so both paths give the same ids and positions.
  */
 function continuationPrefix(history: DecoderState, ids: PromptTokenIds, tokenizer: PromptContext['tokenizer']): number[] {
   const prefix = [...history.pendingIds];
@@ -133,8 +160,9 @@ export function buildPrompt(messages: readonly Message[], ctx: PromptContext, op
     for (let i = 0; i < n; i++) ids.push(id);
   };
 
-  for (const piece of templatePieces(messages, options)) {
+  for (const piece of templatePieces(messages, options, T.imEnd)) {
     if (piece.type === 'special') pendingText.push(T[piece.token]);
+    else if (piece.type === 'ids') append(pendingText, piece.ids);
     else if (piece.type === 'text') append(pendingText, ctx.tokenizer.encode(piece.text));
     else {
       flushText();

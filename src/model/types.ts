@@ -44,16 +44,33 @@ export interface EncoderOutput {
   hiddenSize: number;
 }
 
-/** One part of a user message. */
+/**
+ * Token ids taken verbatim into the prompt (no tokenizer): an assistant turn's generated ids
+ * (`GenerateResult.ids`, eos included when it ended the answer), so that a conversation rebuilt
+ * from scratch re-prefills exactly the ids a KV cache holds (re-tokenizing the decoded text may
+ * give other ids). A turn whose last part is a tokens part ending in `<|im_end|>` is not closed
+ * by a second `<|im_end|>`, as the KV-cache history path does.
+ */
+export interface TokensPart {
+  type: 'tokens';
+  /** Token ids, each a non-negative integer below the vocabulary size. */
+  ids: readonly number[];
+}
+
+/** One part of a message: media parts in user turns only; text and tokens in any turn. */
 export type ContentPart =
   | { type: 'text'; text: string }
+  | TokensPart
   | { type: 'audio'; features: EncoderOutput }
   | { type: 'video'; features: EncoderOutput; gridThw: [number, number, number]; secondsPerGrid: number }
   | { type: 'image'; features: EncoderOutput; gridThw: [number, number, number] }
   /** Video with its own audio track interleaved in 2 s chunks (use_audio_in_video, TMRoPE). */
   | { type: 'video_with_audio'; video: EncoderOutput; gridThw: [number, number, number]; secondsPerGrid: number; audio: EncoderOutput };
 
-/** One conversation turn. Assistant turns carry text only. */
+/**
+ * One conversation turn. Assistant turns carry text, or (for exact history) the generated ids
+ * as a `tokens` part: `{ role: 'assistant', content: [{ type: 'tokens', ids: result.ids }] }`.
+ */
 export interface Message {
   role: 'system' | 'user' | 'assistant';
   content: string | ContentPart[];
