@@ -9,7 +9,7 @@ import { Chart, registerables, type ChartConfiguration, type Plugin } from 'char
 import { writeFileAtomic } from '../fs-atomic.js';
 import { TTFT_STAGES } from '../stages.js';
 import type { TrialRecord } from './record.js';
-import { breakdown, type Summary } from './summary.js';
+import { breakdown, groupsOf, type Summary } from './summary.js';
 import type { Timeline } from './outputs.js';
 
 Chart.register(...registerables);
@@ -68,13 +68,14 @@ function segmentMs(record: TrialRecord, segment: (typeof SEGMENTS)[number]): num
 export function breakdownChart(records: readonly TrialRecord[], summary: Summary): ChartConfiguration {
   const ok = records.filter((r) => r.status === 'ok' && r.measures.ttftMs !== null);
   const multi = summary.variants.length > 1;
+  const groupOf = new Map(groupsOf(ok).flatMap((g) => g.records.map((r) => [r, g.group] as const)));
   const groups = new Map<string, TrialRecord[]>();
   for (const r of ok) {
-    const label = multi ? `${r.sampleId} (${r.variant})` : r.sampleId;
+    const label = multi ? `${r.sampleId} (${groupOf.get(r) ?? r.variant})` : r.sampleId;
     groups.set(label, [...(groups.get(label) ?? []), r]);
   }
   const labels = [...groups.keys()];
-  const meanLabels = summary.variants.map((v) => (multi ? `mean (${v.variant})` : 'mean'));
+  const meanLabels = summary.variants.map((v) => (multi ? `mean (${v.group})` : 'mean'));
   const datasets = SEGMENTS.filter((s) => ok.some((r) => segmentMs(r, s) > 0)).map((segment) => ({
     label: segment,
     backgroundColor: STAGE_COLORS[segment] ?? '#333333',
@@ -104,7 +105,7 @@ export function sharesChart(summary: Summary): ChartConfiguration {
   return {
     type: 'bar',
     data: {
-      labels: summary.variants.map((v) => v.variant),
+      labels: summary.variants.map((v) => v.group),
       datasets: stages.map((stage) => ({
         label: stage,
         backgroundColor: STAGE_COLORS[stage] ?? '#333333',

@@ -9,7 +9,7 @@ import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.js';
 import { UsageError } from '../errors.js';
 import { readRegularFileSync } from '../safe-fs.js';
 import { csvCellEscape } from '../safe-text.js';
-import { keyString, numericColumnError, recordColumns, recordFromRow, recordToRow, REQUIRED_COLUMNS, type Cell, type TrialRecord } from './record.js';
+import { keyString, numericColumnError, paramsString, recordColumns, recordFromRow, recordToRow, REQUIRED_COLUMNS, type Cell, type TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
 /**
@@ -29,24 +29,24 @@ function cellText(value: Cell): string {
 }
 
 /** records.csv text: a header and one row per record. */
-export function recordsCsv(records: readonly TrialRecord[], options: { comparesLogits: boolean }): string {
+export function recordsCsv(records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): string {
   const columns = recordColumns(options);
   const rows = records.map((r) => recordToRow(r, columns).map(cellText));
   return stringify([columns.map((c) => c.name), ...rows]);
 }
 
 /** Rewrites records.csv atomically (called after every record: the file is never half-written). */
-export async function writeRecordsCsv(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean }): Promise<void> {
+export async function writeRecordsCsv(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): Promise<void> {
   await writeFileAtomic(path, recordsCsv(records, options));
 }
 
 /** Synchronous form, for the SIGINT path. */
-export function writeRecordsCsvSync(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean }): void {
+export function writeRecordsCsvSync(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): void {
   writeFileAtomicSync(path, recordsCsv(records, options));
 }
 
 /** Statuses a records.csv row may have. */
-const STATUSES = new Set(['ok', 'error']);
+const STATUSES = new Set(['ok', 'error', 'skipped']);
 
 /**
  * Reads a records.csv back into records, strictly: a file that is truncated, has rows of the
@@ -95,15 +95,16 @@ const STAT_FIELDS = ['n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', 'ci9
  * ci95_low, ci95_high, outliers), then one `accuracy` row per variant with options.
  */
 export function summaryCsv(summary: Summary): string {
-  const header = ['spec', 'variant', 'metric', 'n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', 'ci95_low', 'ci95_high', 'outliers'];
+  const header = ['spec', 'variant', 'params', 'turn', 'metric', 'n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', 'ci95_low', 'ci95_high', 'outliers'];
   const rows: string[][] = [header];
   for (const variant of summary.variants) {
+    const group = [summary.spec, variant.variant, csvCellEscape(paramsString(variant.params)), String(variant.turn)];
     for (const [metric, stats] of Object.entries(variant.metrics)) {
-      rows.push([summary.spec, variant.variant, metric, ...STAT_FIELDS.map((f) => cellText(stats[f])), String(stats.outliers.length)]);
+      rows.push([...group, metric, ...STAT_FIELDS.map((f) => cellText(stats[f])), String(stats.outliers.length)]);
     }
     if (variant.accuracy) {
       const a = variant.accuracy;
-      rows.push([summary.spec, variant.variant, 'accuracy', String(a.total), cellText(a.accuracy), '', '', '', '', '', '', '', '', '']);
+      rows.push([...group, 'accuracy', String(a.total), cellText(a.accuracy), '', '', '', '', '', '', '', '', '']);
     }
   }
   return stringify(rows);

@@ -3,13 +3,43 @@
  * Percentages are derived here from the summary, never stored.
  */
 import { TTFT_STAGES } from '../stages.js';
-import { ROOFLINE_STAGES, type RooflineStage, type TrialRecord } from './record.js';
+import { keyString, ROOFLINE_STAGES, type RooflineStage, type TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
 /** A table as header + rows of display text. */
 export interface TextTable {
+  /** Heading above the table in summary.md and on the terminal (a spec's own tables have one). */
+  title?: string;
   header: string[];
   rows: string[][];
+}
+
+/** The answer check of a run (DESIGN.md invariant 1): records beyond the logits tolerance. */
+export interface LogitsCheck {
+  tolerance: number;
+  /** Records that carry logits_max_abs_diff. */
+  compared: number;
+  /** Keys (keyString) and differences of the records beyond the tolerance. */
+  beyond: { key: string; maxAbsDiff: number }[];
+}
+
+/** The answer check over `records`, or undefined when no record compares logits. */
+export function logitsCheck(records: readonly TrialRecord[], tolerance: number): LogitsCheck | undefined {
+  const compared = records.filter((r) => r.status === 'ok' && r.measures.logitsMaxAbsDiff !== null);
+  if (compared.length === 0) return undefined;
+  const beyond = compared
+    .filter((r) => (r.measures.logitsMaxAbsDiff as number) > tolerance)
+    .map((r) => ({ key: keyString(r), maxAbsDiff: r.measures.logitsMaxAbsDiff as number }));
+  return { tolerance, compared: compared.length, beyond };
+}
+
+/** One line per record beyond the tolerance, or the all-clear line. */
+export function logitsCheckLines(check: LogitsCheck): string[] {
+  if (check.beyond.length === 0) return [`answer check: all ${check.compared} compared records within logits tolerance ${check.tolerance} of the reference`];
+  return [
+    `answer check FAILED: ${check.beyond.length} of ${check.compared} records differ from the reference by more than ${check.tolerance} (first-token logits):`,
+    ...check.beyond.map((b) => `  ${b.key}: max abs diff ${b.maxAbsDiff.toPrecision(3)}`),
+  ];
 }
 
 /** Milliseconds with precision that suits their size. */
@@ -32,7 +62,7 @@ export function formatPct(share: number | undefined): string {
  */
 export function breakdownTable(summary: Summary): TextTable {
   const variants = summary.variants;
-  const header = ['stage', ...variants.flatMap((v) => (variants.length > 1 ? [`${v.variant} ms`, `${v.variant} %`] : ['mean ms', '% of TTFT']))];
+  const header = ['stage', ...variants.flatMap((v) => (variants.length > 1 ? [`${v.group} ms`, `${v.group} %`] : ['mean ms', '% of TTFT']))];
   const rows: string[][] = [];
   const ran = (metric: string): boolean => variants.some((v) => (v.metrics[metric]?.mean ?? 0) !== 0);
   for (const stage of [...TTFT_STAGES, 'other']) {
@@ -63,8 +93,8 @@ export function breakdownTable(summary: Summary): TextTable {
 }
 
 /** Statistics of every metric of one variant (n, mean, p50, p90, p99, std, min, max, 95% CI, outliers). */
-export function statisticsTable(summary: Summary, variantName: string): TextTable {
-  const variant = summary.variants.find((v) => v.variant === variantName);
+export function statisticsTable(summary: Summary, group: string): TextTable {
+  const variant = summary.variants.find((v) => v.group === group);
   const header = ['metric', 'n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', '95% CI', 'outliers'];
   if (!variant) return { header, rows: [] };
   const rows = Object.entries(variant.metrics).map(([metric, s]) => [
@@ -86,7 +116,7 @@ export function statisticsTable(summary: Summary, variantName: string): TextTabl
 /** Error records as (key, reason) rows, at most `limit`. */
 export function errorsTable(records: readonly TrialRecord[], limit = 50): TextTable {
   const rows = records
-    .flatMap((r) => (r.status === 'error' ? [[`${r.dataset}/${r.sampleId}`, r.variant, String(r.repeat), r.error]] : []))
+    .flatMap((r) => (r.status !== 'ok' ? [[`${r.dataset}/${r.sampleId}`, r.variant, String(r.repeat), `${r.status === 'skipped' ? 'skipped: ' : ''}${r.error}`]] : []))
     .slice(0, limit);
   return { header: ['sample', 'variant', 'repeat', 'error'], rows };
 }

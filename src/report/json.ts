@@ -1,6 +1,17 @@
 /** summary.json writer: the Summary as JSON (outliers flagged by record key). */
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { Summary } from './summary.js';
+import type { LogitsCheck, TextTable } from './format.js';
+
+/** What summary.json adds to the summary. */
+export interface SummaryInfo {
+  records: number;
+  complete: boolean;
+  /** The spec's own tables. */
+  tables?: TextTable[];
+  /** The answer check against the reference variant. */
+  logits?: LogitsCheck;
+}
 
 /** What summary.json holds (docs/results-format.md). */
 export interface SummaryJson extends Summary {
@@ -10,15 +21,17 @@ export interface SummaryJson extends Summary {
   records: number;
   /** Whether the run was interrupted before every planned trial ran. */
   complete: boolean;
+  tables?: TextTable[];
+  logits?: LogitsCheck;
 }
 
 /** summary.json text. */
-export function summaryJson(summary: Summary, info: { records: number; complete: boolean }): string {
+export function summaryJson(summary: Summary, info: SummaryInfo): string {
   const body: SummaryJson = { format: 'omni-bench-summary/1', ...summary, ...info };
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
 /** Writes summary.json atomically. */
-export async function writeSummaryJson(path: string, summary: Summary, info: { records: number; complete: boolean }): Promise<void> {
+export async function writeSummaryJson(path: string, summary: Summary, info: SummaryInfo): Promise<void> {
   await writeFileAtomic(path, summaryJson(summary, info));
 }

@@ -1,6 +1,6 @@
 /** summary.md writer: breakdown, statistics per variant, accuracy and errors as Markdown tables. */
 import { writeFileAtomic } from '../fs-atomic.js';
-import { breakdownTable, errorsTable, rooflineTable, statisticsTable, type TextTable } from './format.js';
+import { breakdownTable, errorsTable, logitsCheckLines, rooflineTable, statisticsTable, type LogitsCheck, type TextTable } from './format.js';
 import type { TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
@@ -16,7 +16,7 @@ export function markdownTable(table: TextTable): string {
 }
 
 /** summary.md text. */
-export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[], info: { complete: boolean; peakGflops?: number; extraTables?: TextTable[] }): string {
+export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[], info: { complete: boolean; peakGflops?: number; extraTables?: TextTable[]; logits?: LogitsCheck }): string {
   const parts: string[] = [`# ${summary.spec}`, ''];
   if (!info.complete) parts.push('> Interrupted: this summary covers the records written so far (resume to complete it).', '');
   parts.push('## TTFT breakdown (mean over ok trials, % of mean TTFT)', '', markdownTable(breakdownTable(summary)), '');
@@ -26,7 +26,7 @@ export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[
     parts.push(`## Compute stages (achieved GFLOP/s${peak})`, '', markdownTable(roofline), '');
   }
   for (const variant of summary.variants) {
-    parts.push(`## Statistics: ${variant.variant}`, '', markdownTable(statisticsTable(summary, variant.variant)), '');
+    parts.push(`## Statistics: ${variant.group}`, '', markdownTable(statisticsTable(summary, variant.group)), '');
     if (variant.accuracy) {
       const a = variant.accuracy;
       parts.push(`Accuracy: ${a.correct}/${a.total} = ${(a.accuracy * 100).toFixed(1)}% (${a.answered} answers had a parseable letter).`, '');
@@ -38,7 +38,8 @@ export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[
       parts.push('');
     }
   }
-  for (const table of info.extraTables ?? []) parts.push(markdownTable(table), '');
+  for (const table of info.extraTables ?? []) parts.push(...(table.title ? [`## ${table.title}`, ''] : []), markdownTable(table), '');
+  if (info.logits) parts.push('## Answer check', '', ...logitsCheckLines(info.logits).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)), '');
   const errors = errorsTable(records);
   if (errors.rows.length > 0) parts.push('## Errors', '', markdownTable(errors), '');
   parts.push('Every number above is computed from records.csv in this folder (docs/results-format.md).', '');
@@ -46,6 +47,6 @@ export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[
 }
 
 /** Writes summary.md atomically. */
-export async function writeSummaryMarkdown(path: string, summary: Summary, records: readonly TrialRecord[], info: { complete: boolean; peakGflops?: number; extraTables?: TextTable[] }): Promise<void> {
+export async function writeSummaryMarkdown(path: string, summary: Summary, records: readonly TrialRecord[], info: { complete: boolean; peakGflops?: number; extraTables?: TextTable[]; logits?: LogitsCheck }): Promise<void> {
   await writeFileAtomic(path, summaryMarkdown(summary, records, info));
 }

@@ -13,7 +13,8 @@ import { writeSummaryJson } from './json.js';
 import { writeSummaryMarkdown } from './markdown.js';
 import type { TrialRecord } from './record.js';
 import { summarize, type Summary } from './summary.js';
-import type { TextTable } from './format.js';
+import { logitsCheck, type LogitsCheck, type TextTable } from './format.js';
+import { DEFAULT_LOGITS_TOLERANCE } from '../runner/reference-logits.js';
 import { writeCharts } from './charts.js';
 import { writeTrace } from './trace.js';
 
@@ -28,6 +29,10 @@ export interface Timeline {
 /** What writeOutputs wrote, and any writer that failed (the others still ran). */
 export interface OutputsResult {
   summary: Summary;
+  /** The spec's own tables, as summary.md and summary.json hold them. */
+  tables: TextTable[];
+  /** The answer check, when records compare logits with a reference. */
+  logits?: LogitsCheck;
   written: string[];
   failures: string[];
 }
@@ -44,6 +49,8 @@ export async function writeOutputs(
     peakGflops?: number;
     /** The spec's own summary tables (Spec.summarize), appended to summary.md. */
     extraTables?: (summary: Summary, records: readonly TrialRecord[]) => TextTable[];
+    /** --logits-tolerance of the run (default 1e-4). */
+    logitsTolerance?: number;
   },
 ): Promise<OutputsResult> {
   const summary = summarize(input.spec, input.records);
@@ -57,14 +64,16 @@ export async function writeOutputs(
       failures.push(`${name}: ${(error as Error).message}`);
     }
   };
-  const info = { records: input.records.length, complete: input.complete };
+  const tables = input.extraTables ? input.extraTables(summary, input.records) : [];
+  const logits = logitsCheck(input.records, input.logitsTolerance ?? DEFAULT_LOGITS_TOLERANCE);
+  const info = { records: input.records.length, complete: input.complete, tables, ...(logits ? { logits } : {}) };
   await step('summary.csv', () => writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary)));
   await step('summary.json', () => writeSummaryJson(join(dir, 'summary.json'), summary, info));
   await step('summary.md', () =>
     writeSummaryMarkdown(join(dir, 'summary.md'), summary, input.records, {
       ...info,
       ...(input.peakGflops ? { peakGflops: input.peakGflops } : {}),
-      ...(input.extraTables ? { extraTables: input.extraTables(summary, input.records) } : {}),
+      extraTables: tables,
     }),
   );
   await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, ...(input.timeline ? { timeline: input.timeline } : {}) }));
@@ -72,5 +81,5 @@ export async function writeOutputs(
     const timeline = input.timeline;
     await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec));
   }
-  return { summary, written, failures };
+  return { summary, tables, ...(logits ? { logits } : {}), written, failures };
 }

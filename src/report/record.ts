@@ -15,7 +15,15 @@ export interface TrialKey {
   repeat: number;
   /** 0-based conversation turn; 0 for single-turn specs. */
   turn: number;
+  /**
+   * The point of the spec's sweep (audio seconds, chunk seconds...): one `param_<name>` column
+   * each, part of the key. Absent or empty for specs without axes.
+   */
+  params?: Readonly<Record<string, number | string>>;
 }
+
+/** Value of one sweep parameter. */
+export type ParamValue = number | string;
 
 /** How the process that ran a trial was isolated: `process` = one fresh child process per variant. */
 export type Isolation = 'none' | 'process';
@@ -83,7 +91,25 @@ export interface Measures {
   stageGflop: Record<RooflineStage, number | null>;
   /** Load time of the model in the process that ran this trial, ms (never inside TTFT). */
   modelLoadMs: number | null;
+  /** Middleware active in the trial (comma-separated names, `none` without). */
+  middleware: string | null;
+  /** Encoder-cache lookups that hit / missed during the turn, and the cache's size after it, MB. */
+  cacheHits: number | null;
+  cacheMisses: number | null;
+  cacheMb: number | null;
+  /** Prompt tokens served from the KV cache and tokens prefilled in this turn. */
+  cachedTokens: number | null;
+  newTokens: number | null;
+  /** Decoder KV cache kept after the turn, MB. */
+  kvCacheMb: number | null;
+  /** Mel frames the audio encoder ran on (padding included when it encoded padding). */
+  encoderFrames: number | null;
+  /** Max abs diff of the real frames' log-mel against the spec's reference features. */
+  audioFeaturesMaxAbsDiff: number | null;
 }
+
+/** The spec- and middleware-reported measures a trial may fill (TrialOutput.measures). */
+export type ExtraMeasures = Partial<Pick<Measures, 'middleware' | 'cacheHits' | 'cacheMisses' | 'cacheMb' | 'cachedTokens' | 'newTokens' | 'kvCacheMb' | 'encoderFrames' | 'audioFeaturesMaxAbsDiff'>>;
 
 interface RecordBase extends TrialKey {
   spec: string;
@@ -93,8 +119,11 @@ interface RecordBase extends TrialKey {
   measures: Measures;
 }
 
-/** One trial's outcome, tagged: read numbers only after narrowing on status. */
-export type TrialRecord = (RecordBase & { status: 'ok' }) | (RecordBase & { status: 'error'; error: string });
+/**
+ * One trial's outcome, tagged: read numbers only after narrowing on status. `skipped`: a turn
+ * after a failed turn of the same conversation (its reason in `error`).
+ */
+export type TrialRecord = (RecordBase & { status: 'ok' }) | (RecordBase & { status: 'error'; error: string }) | (RecordBase & { status: 'skipped'; error: string });
 
 /** Stages whose FLOPs are computed (achieved GFLOP/s and % of the MatMul peak are derived in reports). */
 export const ROOFLINE_STAGES = ['audio_encoder', 'vision_encoder', 'prefill'] as const;
@@ -140,12 +169,35 @@ export function emptyMeasures(): Measures {
     logitsMaxAbsDiff: null,
     stageGflop: { audio_encoder: null, vision_encoder: null, prefill: null },
     modelLoadMs: null,
+    middleware: null,
+    cacheHits: null,
+    cacheMisses: null,
+    cacheMb: null,
+    cachedTokens: null,
+    newTokens: null,
+    kvCacheMb: null,
+    encoderFrames: null,
+    audioFeaturesMaxAbsDiff: null,
   };
 }
 
-/** The key of a record or planned trial as one string (dataset/sample|variant|repeat|turn). */
+/** The parameters of a key as `name=value` pairs in name order (empty string without any). */
+export function paramsString(params: TrialKey['params']): string {
+  return Object.keys(params ?? {})
+    .sort()
+    .map((name) => `${name}=${String(params?.[name])}`)
+    .join(',');
+}
+
+/** The key of a record or planned trial as one string (dataset/sample|variant|repeat|turn[|params]). */
 export function keyString(key: TrialKey): string {
-  return `${key.dataset}/${key.sampleId}|${key.variant}|r${key.repeat}|t${key.turn}`;
+  const params = paramsString(key.params);
+  return `${key.dataset}/${key.sampleId}|${key.variant}|r${key.repeat}|t${key.turn}${params ? `|${params}` : ''}`;
+}
+
+/** The conversation a key belongs to: its key without the turn (the unit of resume). */
+export function conversationString(key: TrialKey): string {
+  return keyString({ ...key, turn: 0 });
 }
 
 /** A cell of records.csv before stringification. */
@@ -196,14 +248,14 @@ const KEY_COLUMNS: Column[] = [
     name: 'status',
     kind: 'string',
     get: (r) => r.status,
-    set: (r, v) => void ((r as { status: string }).status = v === 'error' ? 'error' : 'ok'),
+    set: (r, v) => void ((r as { status: string }).status = v === 'error' || v === 'skipped' ? v : 'ok'),
   },
   {
     name: 'error',
     kind: 'string',
-    get: (r) => (r.status === 'error' ? r.error : null),
+    get: (r) => (r.status === 'ok' ? null : r.error),
     set: (r, v) => {
-      if (r.status === 'error') r.error = String(v ?? '');
+      if (r.status !== 'ok') r.error = String(v ?? '');
     },
   },
 ];
@@ -294,6 +346,36 @@ const ANSWER_COLUMNS: Column[] = [
 
 const LOGITS_COLUMN: Column = measure('logits_max_abs_diff', 'logitsMaxAbsDiff');
 
+const MIDDLEWARE_COLUMNS: Column[] = [
+  { name: 'middleware', kind: 'string', get: (r) => r.measures.middleware, set: (r, v) => void (r.measures.middleware = v === null ? null : String(v)) },
+  measure('cache_hits', 'cacheHits'),
+  measure('cache_misses', 'cacheMisses'),
+  measure('cache_mb', 'cacheMb'),
+  measure('cached_tokens', 'cachedTokens'),
+  measure('new_tokens', 'newTokens'),
+  measure('kv_cache_mb', 'kvCacheMb'),
+  measure('encoder_frames', 'encoderFrames'),
+  measure('audio_features_max_abs_diff', 'audioFeaturesMaxAbsDiff'),
+];
+
+/** Prefix of the sweep parameter columns (hyperfine's `parameter_<name>`). */
+export const PARAM_PREFIX = 'param_';
+
+/** The `param_<name>` column of one sweep parameter (numbers stay numbers when read back). */
+function paramColumn(name: string): Column {
+  return {
+    name: `${PARAM_PREFIX}${name}`,
+    kind: 'string',
+    get: (r) => (r.params?.[name] === undefined ? null : String(r.params[name])),
+    set: (r, v) => {
+      if (v === null) return;
+      const text = String(v);
+      const n = Number(text);
+      r.params = { ...(r.params ?? {}), [name]: text !== '' && Number.isFinite(n) ? n : text };
+    },
+  };
+}
+
 const RUN_COLUMNS: Column[] = [
   measure('model_load_ms', 'modelLoadMs'),
   {
@@ -309,14 +391,16 @@ const RUN_COLUMNS: Column[] = [
  * The columns of records.csv in order. `logits_max_abs_diff` is present only for specs that
  * compare variants' answers (docs/results-format.md lists every column).
  */
-export function recordColumns(options: { comparesLogits: boolean }): Column[] {
+export function recordColumns(options: { comparesLogits: boolean; params?: readonly string[] }): Column[] {
   return [
     ...KEY_COLUMNS,
+    ...(options.params ?? []).map(paramColumn),
     ...TIMING_COLUMNS,
     ...SIZE_COLUMNS,
     ...MEMORY_COLUMNS,
     ...ANSWER_COLUMNS,
     ...(options.comparesLogits ? [LOGITS_COLUMN] : []),
+    ...MIDDLEWARE_COLUMNS,
     ...RUN_COLUMNS,
   ];
 }
@@ -368,7 +452,7 @@ export function recordFromRow(row: Readonly<Record<string, string>>): TrialRecor
     measures: emptyMeasures(),
   } as TrialRecord;
   for (const [name, raw] of Object.entries(row)) {
-    const column = ALL_COLUMNS.get(name);
+    const column = ALL_COLUMNS.get(name) ?? (name.startsWith(PARAM_PREFIX) ? paramColumn(name.slice(PARAM_PREFIX.length)) : undefined);
     if (column) column.set(record, parseCell(column.kind, raw));
   }
   if (record.status === 'ok') delete (record as { error?: string }).error;

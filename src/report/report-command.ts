@@ -10,7 +10,7 @@ import { readRecordsCsv } from './csv.js';
 import { summaryJson } from './json.js';
 import { readMeta } from './meta.js';
 import { writeOutputs, type Timeline } from './outputs.js';
-import { terminalBreakdown } from './table.js';
+import { terminalReport } from './table.js';
 import { listSpecs } from '../specs/registry.js';
 
 /** Options of the report command. */
@@ -44,11 +44,13 @@ export async function reportCommand(dir: string, options: ReportOptions, io: { s
     ...(timeline ? { timeline } : {}),
     ...(peakGflops ? { peakGflops } : {}),
     ...(specDef?.summarize ? { extraTables: specDef.summarize.bind(specDef) } : {}),
+    ...(typeof meta?.options['logitsTolerance'] === 'number' ? { logitsTolerance: meta.options['logitsTolerance'] } : {}),
   });
   for (const failure of result.failures) io.stderr.write(`omni-bench: could not write ${failure}\n`);
-  if (options.json) io.stdout.write(summaryJson(result.summary, { records: records.length, complete }));
+  const info = { records: records.length, complete, tables: result.tables, ...(result.logits ? { logits: result.logits } : {}) };
+  if (options.json) io.stdout.write(summaryJson(result.summary, info));
   else if (!options.quiet) {
-    io.stdout.write(terminalBreakdown(result.summary, { records, ...(peakGflops ? { peakGflops } : {}) }));
+    io.stdout.write(terminalReport(result.summary, { ...info, records, ...(peakGflops ? { peakGflops } : {}) }));
     io.stderr.write(`re-rendered from ${records.length} records: ${result.written.join(', ')}\n`);
   }
   return result.failures.length > 0 ? 1 : 0;

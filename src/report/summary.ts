@@ -5,7 +5,7 @@
 import { computeStatistics } from '../profiler/stats.js';
 import type { Statistics } from '../profiler/types.js';
 import { STAGES, TTFT_STAGES, type StageName } from '../stages.js';
-import { keyString, type Measures, type TrialRecord } from './record.js';
+import { keyString, paramsString, type Measures, type TrialRecord } from './record.js';
 
 /** A metric summarized per variant: its records.csv column name and how to read it. */
 export interface MetricDef {
@@ -26,6 +26,12 @@ export const SUMMARY_METRICS: readonly MetricDef[] = [
   { name: 'vmhwm_peak_mb', read: (m) => m.vmhwmPeakMb },
   { name: 'gpu_smi_peak_mb', read: (m) => m.gpuPeakMb },
   { name: 'logits_max_abs_diff', read: (m) => m.logitsMaxAbsDiff },
+  { name: 'audio_features_max_abs_diff', read: (m) => m.audioFeaturesMaxAbsDiff },
+  { name: 'cached_tokens', read: (m) => m.cachedTokens },
+  { name: 'new_tokens', read: (m) => m.newTokens },
+  { name: 'kv_cache_mb', read: (m) => m.kvCacheMb },
+  { name: 'cache_mb', read: (m) => m.cacheMb },
+  { name: 'encoder_frames', read: (m) => m.encoderFrames },
 ];
 
 /** Multiple-choice accuracy of one variant; unparseable answers count as wrong. */
@@ -39,9 +45,18 @@ export interface Accuracy {
   accuracy: number;
 }
 
-/** Summary of one variant. */
+/**
+ * Summary of one group of records: one variant at one point of the sweep (parameters) and one
+ * conversation turn. Single-turn specs without parameters have one group per variant.
+ */
 export interface VariantSummary {
   variant: string;
+  /** The sweep point of the group (empty without parameters). */
+  params: Readonly<Record<string, number | string>>;
+  /** The conversation turn of the group (0 for single-turn specs). */
+  turn: number;
+  /** How tables and charts name the group: the variant, then its parameters and turn where the run has them. */
+  group: string;
   /** Records of the variant, and how many are ok / error. */
   trials: number;
   ok: number;
@@ -73,10 +88,27 @@ function accuracyOf(records: readonly TrialRecord[]): Accuracy | null {
   return { total: graded.length, answered, correct, accuracy: correct / graded.length };
 }
 
-/** Builds the summary of `records` (statistics over ok records; errors are counted, not measured). */
+/** Records split by (variant, parameters, turn), in first-seen order, with each group's label. */
+export function groupsOf(records: readonly TrialRecord[]): { variant: string; params: Readonly<Record<string, number | string>>; turn: number; group: string; records: TrialRecord[] }[] {
+  const multiTurn = records.some((r) => r.turn > 0);
+  const groups = new Map<string, { variant: string; params: Readonly<Record<string, number | string>>; turn: number; group: string; records: TrialRecord[] }>();
+  for (const r of records) {
+    const params = paramsString(r.params);
+    const id = JSON.stringify([r.variant, params, r.turn]);
+    let g = groups.get(id);
+    if (!g) {
+      const group = [r.variant, params.replace(/,/g, ' '), multiTurn ? `turn ${r.turn}` : ''].filter((x) => x !== '').join(' ');
+      g = { variant: r.variant, params: { ...(r.params ?? {}) }, turn: r.turn, group, records: [] };
+      groups.set(id, g);
+    }
+    g.records.push(r);
+  }
+  return [...groups.values()];
+}
+
+/** Builds the summary of `records` (statistics over ok records; errors and skipped turns are counted, not measured). */
 export function summarize(spec: string, records: readonly TrialRecord[]): Summary {
-  const variants = variantsOf(records).map((variant): VariantSummary => {
-    const mine = records.filter((r) => r.variant === variant);
+  const variants = groupsOf(records).map(({ variant, params, turn, group, records: mine }): VariantSummary => {
     const ok = mine.filter((r) => r.status === 'ok');
     const metrics: Record<string, Statistics> = {};
     const outliers: Record<string, string[]> = {};
@@ -93,6 +125,9 @@ export function summarize(spec: string, records: readonly TrialRecord[]): Summar
     }
     return {
       variant,
+      params,
+      turn,
+      group,
       trials: mine.length,
       ok: ok.length,
       errors: mine.length - ok.length,

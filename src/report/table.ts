@@ -1,7 +1,7 @@
 /** Terminal writer: the TTFT breakdown (ms and % of TTFT) as a cli-table3 table. */
 import Table from 'cli-table3';
 import { terminalSafe } from '../safe-text.js';
-import { breakdownTable, rooflineTable, type TextTable } from './format.js';
+import { breakdownTable, logitsCheckLines, rooflineTable, type LogitsCheck, type TextTable } from './format.js';
 import type { TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
@@ -26,5 +26,18 @@ export function terminalBreakdown(summary: Summary, options: { color?: boolean; 
     const peak = options.peakGflops ? ` (MatMul peak ${options.peakGflops.toFixed(1)} GFLOP/s)` : '';
     text += `Compute stages${peak}\n${renderTerminalTable(roofline, options)}\n`;
   }
+  return text;
+}
+
+/**
+ * What the terminal shows at the end of a run or `report`: the TTFT breakdown (unless the spec's
+ * own tables replace it because there are too many groups for its columns), the spec's tables,
+ * and the answer check.
+ */
+export function terminalReport(summary: Summary, options: { records: readonly TrialRecord[]; peakGflops?: number; tables?: readonly TextTable[]; logits?: LogitsCheck; color?: boolean }): string {
+  const tables = options.tables ?? [];
+  let text = tables.length === 0 || summary.variants.length <= 3 ? terminalBreakdown(summary, options) : '';
+  for (const table of tables) text += `${table.title ? `${table.title}\n` : ''}${renderTerminalTable(table, options)}\n`;
+  if (options.logits) text += `${logitsCheckLines(options.logits).join('\n')}\n`;
   return text;
 }

@@ -14,7 +14,8 @@ import { writeOutputs, type Timeline } from '../report/outputs.js';
 import { keyString, type TrialKey, type TrialRecord } from '../report/record.js';
 import { terminalSafe } from '../safe-text.js';
 import type { ProfilerWarning } from '../profiler/warnings.js';
-import { terminalBreakdown } from '../report/table.js';
+import { terminalReport } from '../report/table.js';
+import { logitsCheckLines, type LogitsCheck } from '../report/format.js';
 import { summaryJson } from '../report/json.js';
 import { writeModuleBreakdown } from '../report/module-breakdown.js';
 import { ortProfilePrefix } from './results-dir.js';
@@ -311,6 +312,7 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     timeline,
     ...(peakGflops ? { peakGflops } : {}),
     ...(spec.summarize ? { extraTables: spec.summarize.bind(spec) } : {}),
+    logitsTolerance: options.logitsTolerance,
   });
   for (const failure of outputs.failures) io.stderr.write(`omni-bench: warning: could not write ${failure}\n`);
   if (options.ortProfile) {
@@ -330,13 +332,18 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
   meta.finishedAt = new Date().toISOString();
   meta.interrupted = interrupted;
   await writeMeta(resultPath(outDir, 'meta'), meta);
-  if (options.json) io.stdout.write(summaryJson(outputs.summary, { records: records.length, complete }));
-  else if (!options.quiet) io.stdout.write(terminalBreakdown(outputs.summary, { records, ...(peakGflops === undefined ? {} : { peakGflops }) }));
+  const info = { records: records.length, complete, tables: outputs.tables, ...(outputs.logits ? { logits: outputs.logits } : {}) };
+  if (options.json) io.stdout.write(summaryJson(outputs.summary, info));
+  else if (!options.quiet) io.stdout.write(terminalReport(outputs.summary, { ...info, records, ...(peakGflops === undefined ? {} : { peakGflops }) }));
+  // Invariant 1: a middleware that changed the answer fails the run, naming every record (stderr too, for --json and --quiet).
+  const answerChanged = (outputs.logits?.beyond.length ?? 0) > 0;
+  if (answerChanged && (options.json || options.quiet)) io.stderr.write(`${logitsCheckLines(outputs.logits as LogitsCheck).map((l) => `omni-bench: ${l.trim()}`).join('\n')}\n`);
   const shown = relative(process.cwd(), outDir);
   if (!options.quiet) io.stderr.write(`results: ${shown.startsWith('..') || shown === '' ? outDir : shown}\n`);
   if (interrupted) {
     io.stderr.write(`omni-bench: interrupted with ${records.length} records written; resume with:\n  omni-bench ${spec.name} --resume ${outDir}\n`);
     return EXIT_INTERRUPTED;
   }
-  return exitCodeOf(records);
+  const code = exitCodeOf(records);
+  return answerChanged && code === ExitCode.Ok ? ExitCode.Failures : code;
 }

@@ -72,7 +72,6 @@ export function measureTrial(m: TrialMeasurement): Measures {
     measures.tpotMs = result.ids.length >= 2 && decodeMs !== null ? decodeMs / (result.ids.length - 1) : null;
     measures.answer = result.text;
     if (output.media) Object.assign(measures, output.media);
-    if (output.logitsMaxAbsDiff !== undefined) measures.logitsMaxAbsDiff = output.logitsMaxAbsDiff;
   }
 
   const memory = m.memory ?? [];

@@ -39,6 +39,11 @@ export interface RequestWork {
   audioMelFrames: number | null;
   audioValidFrames: number | null;
   visionGrid: [number, number, number] | null;
+  /**
+   * Tokens already in the KV cache that the prefill attended to (a later turn on a kept
+   * conversation); prefill FLOPs count attention over past + new tokens. Default 0.
+   */
+  pastTokens?: number;
 }
 
 /** What one request produced. */

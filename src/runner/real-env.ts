@@ -173,7 +173,7 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
     flops: (work, promptTokens) => ({
       ...(work.audioMelFrames !== null ? { audio_encoder: speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) } : {}),
       ...(work.visionGrid !== null ? { vision_encoder: visionFlops(model.config, work.visionGrid) } : {}),
-      prefill: decoderFlops(model.config, promptTokens, 0),
+      prefill: decoderFlops(model.config, promptTokens, work.pastTokens ?? 0),
     }),
     release: () => model.release(),
   };

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
-import { emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
+import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type Measures, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
+import type { Middleware, MiddlewareStats, Stack } from '../middleware/types.js';
+import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
 import type { RequestWork } from './pipeline.js';
 import { writeRecordsCsv } from '../report/csv.js';
-import type { PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
+import type { ConversationState, PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
 import type { StageRunner } from '../stages.js';
 import { gradeAnswer } from './answer.js';
 import { BYTES_PER_MB, measureTrial } from './measure.js';
@@ -41,6 +43,8 @@ export interface RunDeps {
   progress?: Progress;
   /** Aborted by SIGINT: the trial in flight is dropped, finished records are kept. */
   signal?: AbortSignal;
+  /** Creates the named middleware (src/middleware/registry.ts) around the loaded model; none without. */
+  createMiddleware?(names: readonly string[], loaded: LoadedModel): Middleware[];
 }
 
 /** What to run. */
@@ -89,7 +93,9 @@ export class TrialAborted extends Error {
 export function planRun(input: Pick<RunInput, 'spec' | 'options' | 'samples' | 'invalid'>): { trials: PlannedTrial[]; invalidKeys: (TrialKey & { reason: string })[]; variants: Variant[] } {
   const all = input.spec.variants(input.options);
   const only = input.options.variants;
-  const variants = only ? all.filter((v) => only.includes(v.name)) : all;
+  const chosen = only ? all.filter((v) => only.includes(v.name)) : all;
+  // The reference runs first, so that every other variant finds its logits on disk.
+  const variants = [...chosen.filter((v) => v.name === input.spec.reference), ...chosen.filter((v) => v.name !== input.spec.reference)];
   const trials = input.spec.plan({ samples: input.samples, variants, options: input.options });
   const taken = new Set(trials.map(keyString));
   const invalidKeys = variants.flatMap((v) =>
@@ -111,6 +117,7 @@ function baseRecord(spec: string, key: TrialKey, isolation: Isolation, startedAt
     variant: key.variant,
     repeat: key.repeat,
     turn: key.turn,
+    ...(key.params && Object.keys(key.params).length > 0 ? { params: { ...key.params } } : {}),
     isolation,
     startedAt,
     measures: emptyMeasures(),
@@ -130,6 +137,11 @@ function mediaBytes(sample: BenchSample): number | null {
   return total;
 }
 
+/** The fields of `stats` that are set (a middleware reports only what applies to it). */
+function definedOnly(stats: MiddlewareStats): Partial<Measures> {
+  return Object.fromEntries(Object.entries(stats).filter(([, v]) => v !== undefined)) as Partial<Measures>;
+}
+
 /** A StageRunner that refuses to start a stage once the run is aborted. */
 function abortable(stage: StageRunner, signal: AbortSignal | undefined): StageRunner {
   if (!signal) return stage;
@@ -146,7 +158,7 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
   const records: TrialRecord[] = [...input.existing];
   const done = new Set(records.map(keyString));
   const recordsPath = join(input.outDir, 'records.csv');
-  const save = (): Promise<void> => writeRecordsCsv(recordsPath, records, { comparesLogits: spec.comparesLogits });
+  const save = (): Promise<void> => writeRecordsCsv(recordsPath, records, { comparesLogits: spec.comparesLogits, params: spec.parameters ?? [] });
   const outcome: RunOutcome = { records, planned: 0, ran: 0, interrupted: false, spans: [], memory: [], gpu: [], warmupErrors: [] };
 
   // Phase 1: plan; invalid manifest rows become error records straight away.
@@ -158,7 +170,12 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
     done.add(keyString(key));
     outcome.ran++;
   }
-  const todo = trials.filter((t) => !done.has(keyString(t)));
+  // A conversation is the unit of resume: one with a missing turn is rerun from turn 0 (its
+  // earlier turns' records are replaced), never continued without its state.
+  const incomplete = new Set(trials.filter((t) => !done.has(keyString(t))).map(conversationString));
+  const stale = new Set(trials.filter((t) => incomplete.has(conversationString(t))).map(keyString));
+  for (let i = records.length - 1; i >= 0; i--) if (stale.has(keyString(records[i] as TrialRecord))) records.splice(i, 1);
+  const todo = trials.filter((t) => incomplete.has(conversationString(t)));
   await save();
   if (todo.length === 0 || signal?.aborted) {
     outcome.interrupted = signal?.aborted === true && todo.length > 0;
@@ -175,26 +192,49 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
   const tracker = instruments.createTracker('main');
   deps.progress?.start(todo.length);
 
-  // Phase 3: per variant, warmups then trials.
+  // Phase 3: per variant (the reference first), warmups then conversations turn by turn.
+  const reference = new ReferenceLogits(input.outDir);
   try {
     const variants = [...new Set(todo.map((t) => t.variant))];
     for (const variantName of variants) {
       const variant = spec.variants(options).find((v) => v.name === variantName);
       if (!variant) continue;
-      const mine = todo.filter((t) => t.variant === variantName);
-      if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, input, deps, loaded)));
-      for (const trial of mine) {
-        if (signal?.aborted) break;
-        tracker.reset();
-        const trialStart = instruments.now();
-        const record = await runTrial(trial, variant, { input, deps, loaded, tracker, memory });
-        if (record === undefined) break; // aborted mid-trial: dropped, to be resumed
-        outcome.spans.push(...tracker.spans());
-        windows.set(record, [trialStart, instruments.now()]);
-        records.push(record);
-        outcome.ran++;
-        await save();
-        deps.progress?.tick(record);
+      const names = [...new Set([...(variant.middleware ?? []), ...options.middleware])];
+      const middleware = names.length > 0 && deps.createMiddleware ? deps.createMiddleware(names, loaded) : [];
+      const stack = middleware.reduce<Stack>((inner, m) => m.wrap(inner), { model: loaded.model, media: deps.media });
+      const ctx: TrialDeps = { input, deps, loaded, tracker, memory, stack, middleware, reference, middlewareName: names.length > 0 ? names.join(',') : 'none' };
+      try {
+        const mine = todo.filter((t) => t.variant === variantName);
+        if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, ctx)));
+        // Warmups never fill the caches the recorded trials measure.
+        for (const m of middleware) m.reset('run');
+        for (const conversation of conversations(mine)) {
+          if (signal?.aborted) break;
+          for (const m of middleware) m.reset('conversation');
+          const state: ConversationState = {};
+          let failed: TrialRecord | undefined;
+          for (const trial of conversation) {
+            let record: TrialRecord | undefined;
+            const trialStart = instruments.now();
+            if (failed) {
+              const reason = `turn ${failed.turn} of this conversation failed${failed.status === 'ok' ? '' : `: ${failed.error}`}`;
+              record = { ...baseRecord(spec.name, trial, isolation, new Date().toISOString()), status: 'skipped', error: reason };
+            } else {
+              tracker.reset();
+              record = await runTrial(trial, variant, state, ctx);
+              if (record === undefined) break; // aborted mid-trial: the conversation is rerun on resume
+              outcome.spans.push(...tracker.spans());
+              if (record.status !== 'ok') failed = record;
+            }
+            windows.set(record, [trialStart, instruments.now()]);
+            records.push(record);
+            outcome.ran++;
+            await save();
+            deps.progress?.tick(record);
+          }
+        }
+      } finally {
+        for (const m of middleware) m.dispose();
       }
       if (signal?.aborted) break;
     }
@@ -215,14 +255,28 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
   return outcome;
 }
 
-/** Runs the unrecorded warmups of a variant on its first trial's sample; returns their failures. */
-async function warmUp(first: PlannedTrial, variant: Variant, input: RunInput, deps: RunDeps, loaded: LoadedModel): Promise<string[]> {
+/** The trials of one variant as conversations: consecutive turns of one key, in turn order. */
+function conversations(trials: readonly PlannedTrial[]): PlannedTrial[][] {
+  const groups = new Map<string, PlannedTrial[]>();
+  for (const trial of trials) {
+    const id = conversationString(trial);
+    const group = groups.get(id) ?? [];
+    group.push(trial);
+    groups.set(id, group);
+  }
+  return [...groups.values()].map((g) => g.sort((a, b) => a.turn - b.turn));
+}
+
+/** Runs the unrecorded warmups of a variant on its first trial's sample (a fresh conversation each); returns their failures. */
+async function warmUp(first: PlannedTrial, variant: Variant, t: TrialDeps): Promise<string[]> {
+  const { input, deps, stack } = t;
   const failures: string[] = [];
   const untimed: StageRunner = async (_name, fn) => fn();
   for (let w = 0; w < input.options.warmup && !deps.signal?.aborted; w++) {
     try {
+      for (const m of t.middleware) m.reset('conversation');
       const stage = abortable(untimed, deps.signal);
-      await input.spec.run({ key: first, sample: first.sample, variant, model: loaded.model, media: deps.media, stage, options: input.options, warmup: true });
+      await input.spec.run({ key: first, sample: first.sample, variant, model: stack.model, media: stack.media, stage, options: input.options, warmup: true, conversation: {} });
     } catch (error) {
       if (error instanceof TrialAborted) break;
       failures.push(`${keyString(first)}: ${errorMessage(error)}`);
@@ -237,11 +291,17 @@ interface TrialDeps {
   loaded: LoadedModel;
   tracker: ReturnType<Instruments['createTracker']>;
   memory: MemoryRecorder | undefined;
+  /** The model and media as the variant's middleware wrapped them. */
+  stack: Stack;
+  middleware: readonly Middleware[];
+  /** Comma-separated middleware names, `none` without. */
+  middlewareName: string;
+  reference: ReferenceLogits;
 }
 
 /** One recorded trial; undefined when the run was aborted while it ran. */
-async function runTrial(trial: PlannedTrial, variant: Variant, t: TrialDeps): Promise<TrialRecord | undefined> {
-  const { input, deps, loaded, tracker, memory } = t;
+async function runTrial(trial: PlannedTrial, variant: Variant, conversation: ConversationState, t: TrialDeps): Promise<TrialRecord | undefined> {
+  const { input, deps, loaded, tracker, memory, stack } = t;
   const { instruments, signal } = deps;
   const startedAt = new Date().toISOString();
   instruments.resetPeakRss?.();
@@ -259,11 +319,12 @@ async function runTrial(trial: PlannedTrial, variant: Variant, t: TrialDeps): Pr
       key: trial,
       sample: trial.sample,
       variant,
-      model: loaded.model,
-      media: deps.media,
+      model: stack.model,
+      media: stack.media,
       stage: abortable(timed, signal),
       options: input.options,
       warmup: false,
+      conversation,
     });
   } catch (error) {
     failure = error;
@@ -290,6 +351,16 @@ async function runTrial(trial: PlannedTrial, variant: Variant, t: TrialDeps): Pr
   if (output?.work && loaded.flops) {
     const flops = loaded.flops(output.work, output.result.promptTokens.total);
     for (const stage of ROOFLINE_STAGES) measures.stageGflop[stage] = flops[stage] === undefined ? null : flops[stage] / 1e9;
+  }
+  measures.middleware = t.middlewareName;
+  if (output?.measures) Object.assign(measures, output.measures);
+  for (const m of t.middleware) Object.assign(measures, definedOnly(m.stats()));
+  if (output && input.spec.reference !== undefined) {
+    if (variant.name === input.spec.reference) await t.reference.save(trial, output.result.firstTokenLogits);
+    else {
+      const ref = t.reference.load(trial);
+      if (ref) measures.logitsMaxAbsDiff = maxAbsDiff(output.result.firstTokenLogits, ref);
+    }
   }
   const base = { ...baseRecord(input.spec.name, trial, input.isolation, startedAt), measures };
   return failure === undefined ? { ...base, status: 'ok' } : { ...base, status: 'error', error: errorMessage(failure) };

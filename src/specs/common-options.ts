@@ -54,6 +54,13 @@ export interface CommonOptions {
   /** ffmpeg and ffprobe binaries (default: $OMNI_BENCH_FFMPEG/$OMNI_BENCH_FFPROBE, else the bundled ones). */
   ffmpeg: string | undefined;
   ffprobe: string | undefined;
+  /**
+   * Middleware on top of each variant's own (src/middleware/registry.ts): `none` (empty), `all`,
+   * or comma-separated names. Default none.
+   */
+  middleware: string[];
+  /** Max |first-token logits - reference| a record may show before the run exits 1. Default 1e-4. */
+  logitsTolerance: number;
   /** Only these variants (used by --isolate process for its children). */
   variants: string[] | undefined;
 }
@@ -65,6 +72,19 @@ export function parseCount(flag: string, min = 0): (raw: string) => number {
     if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} '${raw}': expected an integer >= ${min}`);
     return value;
   };
+}
+
+/** `--middleware none|all|a,b`: none is the empty list; names are checked when the run starts. */
+export function parseMiddlewareOption(raw: string): string[] {
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  if (names.length === 0) throw new UsageError(`--middleware '${raw}': expected none, all, or comma-separated middleware names`);
+  return names.includes('none') ? [] : names;
+}
+
+function parseTolerance(raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--logits-tolerance '${raw}': expected a number >= 0`);
+  return value;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -111,6 +131,8 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
           return v === 'on';
         }),
     )
+    .option('--middleware <list>', 'middleware on every variant: none, all, or comma-separated names (docs/middleware.md)', parseMiddlewareOption, [])
+    .option('--logits-tolerance <x>', 'max abs diff of first-token logits against the reference variant before the run fails', parseTolerance, 1e-4)
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
     .option('--ffprobe <path>', 'ffprobe binary (default: $OMNI_BENCH_FFPROBE, else the bundled one)')
     .addOption(
@@ -144,6 +166,8 @@ export function defaultCommonOptions(): CommonOptions {
     isolate: 'none',
     ffmpeg: undefined,
     ffprobe: undefined,
+    middleware: [],
+    logitsTolerance: 1e-4,
     variants: undefined,
   };
 }

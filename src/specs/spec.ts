@@ -4,7 +4,7 @@
  * tables. A spec never starts a timer: the runner hands it a StageRunner that the profiler times.
  */
 import type { GenerateResult } from '../model/types.js';
-import type { TrialKey } from '../report/record.js';
+import type { ExtraMeasures, TrialKey } from '../report/record.js';
 import type { Summary } from '../report/summary.js';
 import type { TrialRecord } from '../report/record.js';
 import type { TextTable } from '../report/format.js';
@@ -29,6 +29,8 @@ export interface SpecOption {
 export interface Variant {
   name: string;
   description?: string;
+  /** Middleware this variant runs with (src/middleware/registry.ts names), on top of --middleware. */
+  middleware?: readonly string[];
   /** Settings the spec's run() reads; also written to meta.json. */
   settings: Readonly<Record<string, string | number | boolean>>;
 }
@@ -44,7 +46,14 @@ export interface SpecRunOptions extends CommonOptions {
   specOptions: Readonly<Record<string, unknown>>;
 }
 
-/** What a spec's run() gets for one trial. */
+/**
+ * A conversation's state between its turns: the runner gives every turn of one conversation
+ * the same object (empty at turn 0) and drops it after the last turn; the spec keeps what the
+ * next turn needs in it (the messages so far, the generated ids).
+ */
+export type ConversationState = Record<string, unknown>;
+
+/** What a spec's run() gets for one trial (one turn of a conversation). */
 export interface TrialContext {
   key: TrialKey;
   sample: BenchSample;
@@ -56,6 +65,8 @@ export interface TrialContext {
   options: SpecRunOptions;
   /** True for warmup runs (never recorded). */
   warmup: boolean;
+  /** State kept across the turns of this conversation. */
+  conversation: ConversationState;
 }
 
 /** What one trial produced, besides the spans the runner collected. */
@@ -64,8 +75,8 @@ export interface TrialOutput {
   media?: RequestMedia;
   /** Input sizes of the compute stages, for their FLOPs (roofline). */
   work?: RequestWork;
-  /** Max abs diff of first-token logits against the spec's reference variant. */
-  logitsMaxAbsDiff?: number;
+  /** Spec-measured columns (encoder frames, features diff...); the runner adds the middleware's stats. */
+  measures?: ExtraMeasures;
 }
 
 /** A benchmark spec. Register it in registry.ts with one line. */
@@ -81,6 +92,13 @@ export interface Spec {
   defaultIsolation: 'none' | 'process';
   /** Whether records carry logits_max_abs_diff (specs that compare variants' answers). */
   comparesLogits: boolean;
+  /**
+   * The variant every other one is compared with (first-token logits per sample, parameters and
+   * turn; DESIGN.md invariant 1). It runs first. Required when comparesLogits is true.
+   */
+  reference?: string;
+  /** Names of the sweep parameters of this spec's trials: one `param_<name>` column each. */
+  parameters?: readonly string[];
   variants(options: SpecRunOptions): Variant[];
   /** The trials to run, in order. Default: {@link planTrials}. */
   plan(input: { samples: readonly BenchSample[]; variants: readonly Variant[]; options: SpecRunOptions }): PlannedTrial[];

@@ -67,9 +67,9 @@ describe('summary', () => {
     expect(b.rows.map((r) => r.stage)).toEqual(['audio_encoder', 'vision_encoder', 'prefill', 'other']);
   });
 
-  it('summary.csv has one row per variant and metric plus accuracy', () => {
+  it('summary.csv has one row per group (variant, parameters, turn) and metric plus accuracy', () => {
     const rows = parse(summaryCsv(summarize('ttft-breakdown', sampleRecords())), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['spec', 'variant', 'metric', 'n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', 'ci95_low', 'ci95_high', 'outliers']);
+    expect(Object.keys(rows[0]!)).toEqual(['spec', 'variant', 'params', 'turn', 'metric', 'n', 'mean', 'p50', 'p90', 'p99', 'std', 'min', 'max', 'ci95_low', 'ci95_high', 'outliers']);
     expect(rows.find((r) => r['metric'] === 'ttft_ms')?.['mean']).toBe(String(Math.round(((182 + 152 + 132) / 3) * 1e4) / 1e4));
     expect(rows.find((r) => r['metric'] === 'accuracy')).toMatchObject({ n: '4', mean: '0.5' });
   });

@@ -1,0 +1,54 @@
+/**
+ * DESIGN.md invariant 1, owned by the runner: the reference variant's first-token logits are
+ * kept on disk inside the results folder, one file per (sample, parameters, turn), so that
+ * `--isolate process` children and `--resume` compare against the same reference; every other
+ * variant's record gets `logits_max_abs_diff` against it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { paramsString, type TrialKey } from '../report/record.js';
+
+/** Folder of the reference logits inside a results folder. */
+export const REFERENCE_LOGITS_DIR = 'reference-logits';
+
+/** Default --logits-tolerance: max abs diff of first-token logits a middleware may show. */
+export const DEFAULT_LOGITS_TOLERANCE = 1e-4;
+
+/** The reference logits of one results folder. */
+export class ReferenceLogits {
+  constructor(private readonly outDir: string) {}
+
+  /** File of the reference logits of `key`'s sample, parameters and turn (variant and repeat do not matter). */
+  pathOf(key: TrialKey): string {
+    const id = JSON.stringify([key.dataset, key.sampleId, paramsString(key.params), key.turn]);
+    return join(this.outDir, REFERENCE_LOGITS_DIR, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.f32`);
+  }
+
+  /** Stores the reference's logits for `key` (the first repeat that reaches here wins: greedy runs repeat exactly). */
+  async save(key: TrialKey, logits: Float32Array): Promise<void> {
+    const path = this.pathOf(key);
+    if (existsSync(path)) return;
+    await writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
+  }
+
+  /** The stored reference logits of `key`, or undefined when the reference did not produce them. */
+  load(key: TrialKey): Float32Array | undefined {
+    const path = this.pathOf(key);
+    if (!existsSync(path)) return undefined;
+    const bytes = readFileSync(path);
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+}
+
+/** Max |a - b| over two logit vectors; Infinity when their lengths differ (another vocabulary). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs((a[i] as number) - (b[i] as number));
+    if (d > max || Number.isNaN(d)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  }
+  return max;
+}
