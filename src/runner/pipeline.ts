@@ -99,15 +99,24 @@ function clipWindow(sample: BenchSample): { start?: number; duration?: number; e
   return window;
 }
 
+/** The media of one request, encoded: the message parts the LLM gets, and what the records report. */
+export interface EncodedMedia {
+  parts: { audio?: EncoderOutput; video?: { features: EncoderOutput; patches: VisionPatches } };
+  media: RequestMedia;
+  work: RequestWork;
+}
+
 /**
- * Runs one request through the serial baseline pipeline. Audio comes from `audioPath`, or from
- * the video's own track when there is no separate file (a video without sound gives no audio).
+ * Decodes and encodes a sample's media through the serial baseline stages (audio_decode ->
+ * audio_features -> video_decode -> vision_preprocess -> audio_encoder -> vision_encoder). Audio
+ * comes from `audioPath`, or from the video's own track when there is no separate file (a video
+ * without sound gives no audio).
  */
-export async function runSerialRequest(
+export async function encodeRequestMedia(
   sample: BenchSample,
   deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
-  options: SerialRequestOptions,
-): Promise<RequestOutput> {
+  options: Pick<SerialRequestOptions, 'audioPadding'>,
+): Promise<EncodedMedia> {
   const { model, media, stage } = deps;
   const padding = options.audioPadding ?? 'pad-features';
   const window = clipWindow(sample);
@@ -171,21 +180,31 @@ export async function runSerialRequest(
     ? await stage('vision_encoder', () => model.encodeVision(patchesIn), { patches: out.visionPatches ?? 0 })
     : undefined;
 
-  // Phase 3: the LLM (prompt, embed, prefill, first_token, decode are staged by the model).
-  const messages = buildMessages(
-    sample.prompt,
-    {
-      ...(audio ? { audio } : {}),
-      ...(visionFeatures && patchesIn ? { video: { features: visionFeatures, patches: patchesIn } } : {}),
-    },
-    options.audioInVideo ?? true,
-  );
-  const result = await model.generate(messages, { maxNewTokens: options.maxNewTokens, stage });
   const work: RequestWork = {
     audioMelFrames: melIn?.frames ?? null,
     // Frames the encoder treated as real: all of them under pad-all.
     audioValidFrames: melIn ? (encodePadding ? melIn.frames : melIn.validFrames) : null,
     visionGrid: patchesIn?.gridThw ?? null,
   };
-  return { result, media: out, work };
+  return {
+    parts: {
+      ...(audio ? { audio } : {}),
+      ...(visionFeatures && patchesIn ? { video: { features: visionFeatures, patches: patchesIn } } : {}),
+    },
+    media: out,
+    work,
+  };
+}
+
+/** Runs one request through the serial baseline pipeline: the media stages, then the LLM. */
+export async function runSerialRequest(
+  sample: BenchSample,
+  deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
+  options: SerialRequestOptions,
+): Promise<RequestOutput> {
+  const { parts, media, work } = await encodeRequestMedia(sample, deps, options);
+  // The LLM: prompt, embed, prefill, first_token, decode are staged by the model.
+  const messages = buildMessages(sample.prompt, parts, options.audioInVideo ?? true);
+  const result = await deps.model.generate(messages, { maxNewTokens: options.maxNewTokens, stage: deps.stage });
+  return { result, media, work };
 }

@@ -11,6 +11,7 @@ import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
 import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type Measures, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
 import type { Middleware, MiddlewareStats, Stack } from '../middleware/types.js';
+import { collectStats, composeStack, createMiddleware, disposeMiddleware, middlewareLabel, resetMiddleware } from '../middleware/registry.js';
 import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
 import type { RequestWork } from './pipeline.js';
 import { writeRecordsCsv } from '../report/csv.js';
@@ -137,6 +138,11 @@ function mediaBytes(sample: BenchSample): number | null {
   return total;
 }
 
+/** The registry's middleware, keyed on the loaded model's identity, with --cache-mb. */
+function defaultMiddleware(options: SpecRunOptions): NonNullable<RunDeps['createMiddleware']> {
+  return (names, loaded) => createMiddleware(names, { modelId: String(loaded.info['hash'] ?? loaded.info['dir'] ?? 'model'), cacheMb: options.cacheMb });
+}
+
 /** The fields of `stats` that are set (a middleware reports only what applies to it). */
 function definedOnly(stats: MiddlewareStats): Partial<Measures> {
   return Object.fromEntries(Object.entries(stats).filter(([, v]) => v !== undefined)) as Partial<Measures>;
@@ -200,17 +206,17 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
       const variant = spec.variants(options).find((v) => v.name === variantName);
       if (!variant) continue;
       const names = [...new Set([...(variant.middleware ?? []), ...options.middleware])];
-      const middleware = names.length > 0 && deps.createMiddleware ? deps.createMiddleware(names, loaded) : [];
-      const stack = middleware.reduce<Stack>((inner, m) => m.wrap(inner), { model: loaded.model, media: deps.media });
-      const ctx: TrialDeps = { input, deps, loaded, tracker, memory, stack, middleware, reference, middlewareName: names.length > 0 ? names.join(',') : 'none' };
+      const middleware = names.length === 0 ? [] : (deps.createMiddleware ?? defaultMiddleware(options))(names, loaded);
+      const stack = composeStack({ model: loaded.model, media: deps.media }, middleware);
+      const ctx: TrialDeps = { input, deps, loaded, tracker, memory, stack, middleware, reference, middlewareName: middlewareLabel(middleware) };
       try {
         const mine = todo.filter((t) => t.variant === variantName);
         if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, ctx)));
         // Warmups never fill the caches the recorded trials measure.
-        for (const m of middleware) m.reset('run');
+        resetMiddleware(middleware, 'run');
         for (const conversation of conversations(mine)) {
           if (signal?.aborted) break;
-          for (const m of middleware) m.reset('conversation');
+          resetMiddleware(middleware, 'conversation');
           const state: ConversationState = {};
           let failed: TrialRecord | undefined;
           for (const trial of conversation) {
@@ -234,7 +240,7 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
           }
         }
       } finally {
-        for (const m of middleware) m.dispose();
+        disposeMiddleware(middleware);
       }
       if (signal?.aborted) break;
     }
@@ -274,7 +280,7 @@ async function warmUp(first: PlannedTrial, variant: Variant, t: TrialDeps): Prom
   const untimed: StageRunner = async (_name, fn) => fn();
   for (let w = 0; w < input.options.warmup && !deps.signal?.aborted; w++) {
     try {
-      for (const m of t.middleware) m.reset('conversation');
+      resetMiddleware(t.middleware, 'conversation');
       const stage = abortable(untimed, deps.signal);
       await input.spec.run({ key: first, sample: first.sample, variant, model: stack.model, media: stack.media, stage, options: input.options, warmup: true, conversation: {} });
     } catch (error) {
@@ -354,7 +360,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   }
   measures.middleware = t.middlewareName;
   if (output?.measures) Object.assign(measures, output.measures);
-  for (const m of t.middleware) Object.assign(measures, definedOnly(m.stats()));
+  Object.assign(measures, definedOnly(collectStats(t.middleware)));
   if (output && input.spec.reference !== undefined) {
     if (variant.name === input.spec.reference) await t.reference.save(trial, output.result.firstTokenLogits);
     else {

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseShard, type Shard } from '../datasets/select.js';
+import { MIDDLEWARE_NAMES, parseMiddlewareList } from '../middleware/registry.js';
 
 export type { Shard };
 
@@ -59,6 +60,8 @@ export interface CommonOptions {
    * or comma-separated names. Default none.
    */
   middleware: string[];
+  /** Byte budget of the encoder cache middleware, MB (0 stores nothing but counts misses). Default 1024. */
+  cacheMb: number;
   /** Max |first-token logits - reference| a record may show before the run exits 1. Default 1e-4. */
   logitsTolerance: number;
   /** Only these variants (used by --isolate process for its children). */
@@ -74,11 +77,10 @@ export function parseCount(flag: string, min = 0): (raw: string) => number {
   };
 }
 
-/** `--middleware none|all|a,b`: none is the empty list; names are checked when the run starts. */
-export function parseMiddlewareOption(raw: string): string[] {
-  const names = raw.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
-  if (names.length === 0) throw new UsageError(`--middleware '${raw}': expected none, all, or comma-separated middleware names`);
-  return names.includes('none') ? [] : names;
+function parseCacheMb(raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--cache-mb '${raw}': expected a number of MB >= 0`);
+  return value;
 }
 
 function parseTolerance(raw: string): number {
@@ -131,7 +133,8 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
           return v === 'on';
         }),
     )
-    .option('--middleware <list>', 'middleware on every variant: none, all, or comma-separated names (docs/middleware.md)', parseMiddlewareOption, [])
+    .option('--middleware <list>', `middleware on every variant: none, all, or comma-separated names of ${MIDDLEWARE_NAMES.join(', ')} (docs/middleware.md)`, parseMiddlewareList, [])
+    .option('--cache-mb <mb>', 'byte budget of the encoder cache, MB (0 stores nothing but counts misses)', parseCacheMb, 1024)
     .option('--logits-tolerance <x>', 'max abs diff of first-token logits against the reference variant before the run fails', parseTolerance, 1e-4)
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
     .option('--ffprobe <path>', 'ffprobe binary (default: $OMNI_BENCH_FFPROBE, else the bundled one)')
@@ -167,6 +170,7 @@ export function defaultCommonOptions(): CommonOptions {
     ffmpeg: undefined,
     ffprobe: undefined,
     middleware: [],
+    cacheMb: 1024,
     logitsTolerance: 1e-4,
     variants: undefined,
   };

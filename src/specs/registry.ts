@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Spec } from './spec.js';
 import { ttftBreakdown } from './ttft-breakdown.js';
+import { multiturn } from './multiturn.js';
 
 const SPECS = new Map<string, Spec>();
 
@@ -27,3 +28,4 @@ export function getSpec(name: string): Spec {
 }
 
 registerSpec(ttftBreakdown);
+registerSpec(multiturn);
