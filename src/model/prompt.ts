@@ -3,7 +3,8 @@
  * become `<|im_start|>role\n...<|im_end|>\n` blocks (default system prompt first), media
  * parts become their bos token, one placeholder per encoder output row, and their eos token;
  * `video_with_audio` interleaves the video's and its audio's placeholders in 2 s chunks
- * (use_audio_in_video). Text is tokenized between special tokens, which are spliced in by id.
+ * (use_audio_in_video). Text is tokenized between special tokens, which are spliced in by id;
+ * `tokens` parts (an assistant turn's generated ids) are spliced in verbatim.
  */
 import { ModelError } from '../errors.js';
 import { audioVideoChunks, gridTokens, ropePositions, type Grid, type RopeConfig, type RopeSegment } from './rope.js';
