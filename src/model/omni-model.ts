@@ -134,16 +134,28 @@ export class OmniModel {
     if (!Number.isInteger(mel.validFrames) || mel.validFrames < 1 || mel.validFrames > mel.frames) {
       throw new ModelError(`input '${s.inputs.feature_attention_mask}': validFrames must be in [1, ${mel.frames}], given ${mel.validFrames}`);
     }
-    const maskedFrames = options.encodePadding ? mel.frames : mel.validFrames;
-    const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, maskedFrames);
+    // Without encodePadding only the real frames are marked, and the encoder drops the windows
+    // that hold no real frame (padding costs nothing, Qwen's pad-features path). With it the
+    // encoder runs over every padded window too (the cost pad-all measures, Whisper style): the
+    // windows past the audio are marked as frames to encode, but the padded tail of the last real
+    // window stays masked, and attention never crosses a window, so no real frame sees padding
+    // and the real tokens (and the answer) equal the stripped input's.
+    const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, mel.validFrames);
+    if (options.encodePadding) {
+      const window = 2 * s.n_window;
+      mask.fill(1, Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window));
+    }
     const result = await runSession('speech', this.sessions.speech, {
       [s.inputs.input_features]: tensorF32(mel.data, [1, bins, mel.frames]),
       [s.inputs.feature_attention_mask]: tensorI64(mask, [1, mel.frames]),
     });
     const encoded = this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
-    if (!options.encodePadding) return encoded;
+    // The encoder keeps every window holding a marked frame (the partial last window whole).
+    const window = 2 * s.n_window;
+    const encodedFrames = options.encodePadding ? mel.frames : Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window);
+    if (!options.encodePadding) return { ...encoded, encodedFrames };
     const tokens = Math.min(audioTokens(mel.validFrames), encoded.tokens);
-    return { ...encoded, features: encoded.features.slice(0, tokens * encoded.hiddenSize), tokens };
+    return { ...encoded, features: encoded.features.slice(0, tokens * encoded.hiddenSize), tokens, encodedFrames };
   }
 
   /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w]. */

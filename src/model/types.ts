@@ -20,8 +20,10 @@ export interface MelFeatures {
 /** Options of OmniModel.encodeAudio. */
 export interface AudioEncodeOptions {
   /**
-   * Run the encoder over the padded frames too (Whisper style, `pad-all`), returning only the
-   * real audio's tokens. Default false: padded frames are masked out before the encoder.
+   * Run the encoder over the padded windows too (Whisper style, `pad-all`: the cost of encoding
+   * the padding), returning only the real audio's tokens, which equal those of the unpadded input
+   * (the padded tail of the last real window stays masked; attention never crosses a window).
+   * Default false: windows of padding are dropped before the encoder.
    */
   encodePadding?: boolean;
 }
@@ -42,6 +44,8 @@ export interface EncoderOutput {
   features: Float32Array;
   tokens: number;
   hiddenSize: number;
+  /** Audio encoder only: the mel frames it ran on (its windows of padding included under encodePadding). */
+  encodedFrames?: number;
 }
 
 /**

@@ -71,7 +71,9 @@ export interface RunMeta {
   environment: EnvironmentFacts;
   /** Every option, resolved (shared and spec-specific). */
   options: Record<string, unknown>;
-  variants: { name: string; description?: string; settings: Readonly<Record<string, unknown>> }[];
+  variants: { name: string; description?: string; settings: Readonly<Record<string, unknown>>; middleware?: readonly string[] }[];
+  /** The spec's reference variant, whose first-token logits every other variant is compared with. */
+  reference?: string;
   /** Model directory, preset, hash and load time, as the loader reports them. */
   model?: Record<string, unknown>;
   /** fp32 MatMul peak measured for roofline figures, when measured. */

@@ -23,6 +23,12 @@ export interface SerialRequestOptions {
    * runs on the padded frames too), `dynamic` (features for the real length only).
    */
   audioPadding?: AudioPadding;
+  /** Fit the decoded audio to exactly this many seconds (trimmed, or looped when shorter): audio-padding's sweep. */
+  audioSeconds?: number;
+  /** The chunk features are padded to, seconds; default the model's processor config (ModelLike.audioChunkSeconds). */
+  chunkSeconds?: number;
+  /** Use only the sample's audio (a video row's own track); no vision stages. */
+  audioOnly?: boolean;
   /**
    * Video with audio as one interleaved part (Qwen's use_audio_in_video=true, the default for a
    * video with sound) or as separate video and audio parts.
@@ -49,12 +55,28 @@ export interface RequestWork {
 /** What one request produced. */
 export interface RequestOutput {
   result: GenerateResult;
+  /** The log-mel given to the audio encoder (absent without audio). */
+  mel?: MelFeatures;
   media: RequestMedia;
   work: RequestWork;
 }
 
 /** Audio sample rate of decodeAudio's output, Hz (Whisper's). */
 const SAMPLE_RATE = 16_000;
+
+/**
+ * `samples` made exactly `seconds` long: the first seconds of a longer clip, or the clip repeated
+ * (looped) until it fills them, so every length of a sweep is real signal, never silence.
+ */
+export function fitAudio(samples: Float32Array, seconds: number): Float32Array {
+  const length = Math.round(seconds * SAMPLE_RATE);
+  if (samples.length === length) return samples;
+  if (samples.length >= length) return samples.slice(0, length);
+  if (samples.length === 0) throw new RangeError('fitAudio: no samples to loop');
+  const out = new Float32Array(length);
+  for (let at = 0; at < length; at += samples.length) out.set(samples.subarray(0, Math.min(samples.length, length - at)), at);
+  return out;
+}
 
 /** The mel restricted to its valid frames: what the processor's mask leaves for the encoder. */
 export function stripMelPadding(mel: MelFeatures): MelFeatures {
@@ -102,6 +124,8 @@ function clipWindow(sample: BenchSample): { start?: number; duration?: number; e
 /** The media of one request, encoded: the message parts the LLM gets, and what the records report. */
 export interface EncodedMedia {
   parts: { audio?: EncoderOutput; video?: { features: EncoderOutput; patches: VisionPatches } };
+  /** The log-mel given to the audio encoder (absent without audio). */
+  mel?: MelFeatures;
   media: RequestMedia;
   work: RequestWork;
 }
@@ -115,7 +139,7 @@ export interface EncodedMedia {
 export async function encodeRequestMedia(
   sample: BenchSample,
   deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
-  options: Pick<SerialRequestOptions, 'audioPadding'>,
+  options: Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly'>,
 ): Promise<EncodedMedia> {
   const { model, media, stage } = deps;
   const padding = options.audioPadding ?? 'pad-features';
@@ -134,7 +158,14 @@ export async function encodeRequestMedia(
   let mel: MelFeatures | undefined;
   const audioSource = sample.audioPath ?? sample.videoPath;
   if (audioSource !== undefined) {
-    const decoded = await stage('audio_decode', () => media.decodeAudio(audioSource, window), { path: audioSource });
+    const decoded = await stage(
+      'audio_decode',
+      async () => {
+        const d = await media.decodeAudio(audioSource, window);
+        return d.kind === 'audio' && options.audioSeconds !== undefined ? { ...d, samples: fitAudio(d.samples, options.audioSeconds) } : d;
+      },
+      { path: audioSource },
+    );
     // A row that names an audio file promises sound: a file without an audio stream is an error,
     // not a text-only trial. A video's own track may be silent (the video is then run without audio).
     if (decoded.kind === 'no-audio' && sample.audioPath !== undefined) {
@@ -142,11 +173,12 @@ export async function encodeRequestMedia(
     }
     if (decoded.kind === 'audio') {
       // Seconds the model hears: audio past the processor's chunk is cut before the features.
-      out.audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, model.audioChunkSeconds ?? Number.POSITIVE_INFINITY);
+      const chunk = options.chunkSeconds ?? model.audioChunkSeconds;
+      out.audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, chunk ?? Number.POSITIVE_INFINITY);
       const features = await stage('audio_features', () =>
         media.logMel(decoded.samples, {
           padding: padding === 'dynamic' ? 'dynamic' : 'max_length',
-          ...(model.audioChunkSeconds !== undefined ? { chunkLengthS: model.audioChunkSeconds } : {}),
+          ...(chunk !== undefined ? { chunkLengthS: chunk } : {}),
         }),
       );
       mel = padding === 'pad-features' ? stripMelPadding(features) : features;
@@ -155,7 +187,7 @@ export async function encodeRequestMedia(
   }
   let video: SampledVideo | undefined;
   let patches: VisionPatches | undefined;
-  if (sample.videoPath !== undefined) {
+  if (sample.videoPath !== undefined && !options.audioOnly) {
     const videoPath = sample.videoPath;
     video = await stage('video_decode', () => media.sampleFrames(videoPath, window), { path: videoPath });
     const sampled = video;
@@ -187,6 +219,7 @@ export async function encodeRequestMedia(
     visionGrid: patchesIn?.gridThw ?? null,
   };
   return {
+    ...(melIn ? { mel: melIn } : {}),
     parts: {
       ...(audio ? { audio } : {}),
       ...(visionFeatures && patchesIn ? { video: { features: visionFeatures, patches: patchesIn } } : {}),
@@ -202,9 +235,9 @@ export async function runSerialRequest(
   deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
   options: SerialRequestOptions,
 ): Promise<RequestOutput> {
-  const { parts, media, work } = await encodeRequestMedia(sample, deps, options);
+  const { parts, media, work, mel } = await encodeRequestMedia(sample, deps, options);
   // The LLM: prompt, embed, prefill, first_token, decode are staged by the model.
   const messages = buildMessages(sample.prompt, parts, options.audioInVideo ?? true);
   const result = await deps.model.generate(messages, { maxNewTokens: options.maxNewTokens, stage: deps.stage });
-  return { result, media, work };
+  return { result, media, work, ...(mel ? { mel } : {}) };
 }

@@ -20,22 +20,25 @@ export const DEFAULT_LOGITS_TOLERANCE = 1e-4;
 export class ReferenceLogits {
   constructor(private readonly outDir: string) {}
 
-  /** File of the reference logits of `key`'s sample, parameters and turn (variant and repeat do not matter). */
-  pathOf(key: TrialKey): string {
-    const id = JSON.stringify([key.dataset, key.sampleId, paramsString(key.params), key.turn]);
+  /**
+   * File of the reference's `what` (first-token logits by default, or another vector such as the
+   * audio features) for `key`'s sample, parameters and turn (variant and repeat do not matter).
+   */
+  pathOf(key: TrialKey, what = 'logits'): string {
+    const id = JSON.stringify([key.dataset, key.sampleId, paramsString(key.params), key.turn, what]);
     return join(this.outDir, REFERENCE_LOGITS_DIR, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.f32`);
   }
 
-  /** Stores the reference's logits for `key` (the first repeat that reaches here wins: greedy runs repeat exactly). */
-  async save(key: TrialKey, logits: Float32Array): Promise<void> {
-    const path = this.pathOf(key);
+  /** Stores the reference's vector for `key` (the first repeat that reaches here wins: greedy runs repeat exactly). */
+  async save(key: TrialKey, data: Float32Array, what = 'logits'): Promise<void> {
+    const path = this.pathOf(key, what);
     if (existsSync(path)) return;
-    await writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
+    await writeFileAtomic(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
-  /** The stored reference logits of `key`, or undefined when the reference did not produce them. */
-  load(key: TrialKey): Float32Array | undefined {
-    const path = this.pathOf(key);
+  /** The stored reference vector of `key`, or undefined when the reference did not produce it. */
+  load(key: TrialKey, what = 'logits'): Float32Array | undefined {
+    const path = this.pathOf(key, what);
     if (!existsSync(path)) return undefined;
     const bytes = readFileSync(path);
     return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

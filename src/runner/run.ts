@@ -13,7 +13,7 @@ import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Iso
 import type { Middleware, MiddlewareStats, Stack } from '../middleware/types.js';
 import { collectStats, composeStack, createMiddleware, disposeMiddleware, middlewareLabel, resetMiddleware } from '../middleware/registry.js';
 import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
-import type { RequestWork } from './pipeline.js';
+import { stripMelPadding, type RequestWork } from './pipeline.js';
 import { writeRecordsCsv } from '../report/csv.js';
 import type { ConversationState, PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
 import type { StageRunner } from '../stages.js';
@@ -362,10 +362,15 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   if (output?.measures) Object.assign(measures, output.measures);
   Object.assign(measures, definedOnly(collectStats(t.middleware)));
   if (output && input.spec.reference !== undefined) {
-    if (variant.name === input.spec.reference) await t.reference.save(trial, output.result.firstTokenLogits);
-    else {
+    const features = output.audioFeatures ? stripMelPadding(output.audioFeatures).data : undefined;
+    if (variant.name === input.spec.reference) {
+      await t.reference.save(trial, output.result.firstTokenLogits);
+      if (features) await t.reference.save(trial, features, 'audio-features');
+    } else {
       const ref = t.reference.load(trial);
       if (ref) measures.logitsMaxAbsDiff = maxAbsDiff(output.result.firstTokenLogits, ref);
+      const refFeatures = features ? t.reference.load(trial, 'audio-features') : undefined;
+      if (features && refFeatures) measures.audioFeaturesMaxAbsDiff = maxAbsDiff(features, refFeatures);
     }
   }
   const base = { ...baseRecord(input.spec.name, trial, input.isolation, startedAt), measures };

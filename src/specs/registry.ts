@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import type { Spec } from './spec.js';
 import { ttftBreakdown } from './ttft-breakdown.js';
 import { multiturn } from './multiturn.js';
+import { audioPadding } from './audio-padding.js';
 
 const SPECS = new Map<string, Spec>();
 
@@ -29,3 +30,4 @@ export function getSpec(name: string): Spec {
 
 registerSpec(ttftBreakdown);
 registerSpec(multiturn);
+registerSpec(audioPadding);

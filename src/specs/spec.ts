@@ -3,7 +3,7 @@
  * (samples x variants x repeats), how one trial runs against the model, and any extra summary
  * tables. A spec never starts a timer: the runner hands it a StageRunner that the profiler times.
  */
-import type { GenerateResult } from '../model/types.js';
+import type { GenerateResult, MelFeatures } from '../model/types.js';
 import type { ExtraMeasures, TrialKey } from '../report/record.js';
 import type { Summary } from '../report/summary.js';
 import type { TrialRecord } from '../report/record.js';
@@ -75,8 +75,14 @@ export interface TrialOutput {
   media?: RequestMedia;
   /** Input sizes of the compute stages, for their FLOPs (roofline). */
   work?: RequestWork;
-  /** Spec-measured columns (encoder frames, features diff...); the runner adds the middleware's stats. */
+  /** Spec-measured columns (encoder frames...); the runner adds the middleware's stats. */
   measures?: ExtraMeasures;
+  /**
+   * The log-mel the audio encoder got: the runner keeps the reference variant's real frames and
+   * fills `audio_features_max_abs_diff` of every other variant against them (after the trial's
+   * time window, so the comparison never counts in its times).
+   */
+  audioFeatures?: MelFeatures;
 }
 
 /** A benchmark spec. Register it in registry.ts with one line. */
