@@ -13,7 +13,8 @@ export { ensureModel } from './model/builder/cache.js';
 export { buildModel, BUILDER_VERSION, type BuildOptions, type BuildResult } from './model/builder/build.js';
 export { PRESETS, type ModelPreset } from './model/builder/presets.js';
 export { readGenaiConfig, type GenaiConfig } from './model/genai-config.js';
-export { calibrateMatMul, type MatMulCalibration, type CalibrationOptions } from './model/calibrate.js';
+export { calibrateMatMul, calibrationDrift, overPeakWarning, type MatMulCalibration, type CalibrationOptions, type CalibrationWarning } from './model/calibrate.js';
+export type { ModelWarning } from './model/processor-config.js';
 export { availableExecutionProviders } from './model/sessions.js';
 export type {
   MelFeatures,
@@ -21,6 +22,7 @@ export type {
   VisionPatches,
   EncoderOutput,
   ContentPart,
+  TokensPart,
   Message,
   TokenCounts,
   GenerateOptions,
@@ -41,4 +43,6 @@ export { registerSpec, listSpecs, getSpec } from './specs/registry.js';
 export type { Spec, SpecRunOptions } from './specs/spec.js';
 export { executeSpec, type SpecEnvironment } from './runner/execute.js';
 export { realEnvironment } from './runner/real-env.js';
-export { runSerialRequest, type AudioPadding, type SerialRequestOptions } from './runner/pipeline.js';
+export { runSerialRequest, encodeRequestMedia, fitAudio, type AudioPadding, type SerialRequestOptions, type EncodedMedia } from './runner/pipeline.js';
+export { createMiddleware, parseMiddlewareList, composeStack, MIDDLEWARE_NAMES, type MiddlewareContext } from './middleware/registry.js';
+export type { Middleware, MiddlewareStats, Stack, ResetScope } from './middleware/types.js';

@@ -15,6 +15,7 @@
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { median } from '../profiler/stats.js';
+import { overPeakWarning as profilerOverPeak, warningMessage } from '../profiler/warnings.js';
 
 const { onnx } = onnxProto;
 
@@ -189,15 +190,10 @@ export function unstableCalibrationWarning(spread: CalibrationSpread, threshold 
   };
 }
 
-/** The `over-peak` warning when a stage reached more than 100% of the calibrated peak. */
+/** The `over-peak` warning when a stage reached more than 100% of the calibrated peak (the profiler's check and text). */
 export function overPeakWarning(stage: string, percentOfPeak: number): CalibrationWarning | undefined {
-  if (!(percentOfPeak > 100)) return undefined;
-  return {
-    kind: 'over-peak',
-    stage,
-    percentOfPeak,
-    message: `${stage} reached ${percentOfPeak.toFixed(1)}% of the calibrated MatMul peak: the peak was measured low (a busy machine during calibration); rerun on a quiet machine`,
-  };
+  const warning = profilerOverPeak(stage, percentOfPeak);
+  return warning ? { kind: 'over-peak', stage, percentOfPeak, message: warningMessage(warning) } : undefined;
 }
 
 /**
