@@ -212,8 +212,9 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
       try {
         const mine = todo.filter((t) => t.variant === variantName);
         if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, ctx)));
-        // Warmups never fill the caches the recorded trials measure.
+        // Warmups never fill the caches the recorded trials measure, nor count in their stats.
         resetMiddleware(middleware, 'run');
+        collectStats(middleware);
         for (const conversation of conversations(mine)) {
           if (signal?.aborted) break;
           resetMiddleware(middleware, 'conversation');

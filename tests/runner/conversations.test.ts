@@ -62,8 +62,12 @@ class FakeMiddleware implements Middleware {
   reset(scope: ResetScope): void {
     this.resets.push(scope);
   }
+  calls = 0;
   stats(): ReturnType<Middleware['stats']> {
-    return { cacheHits: 1, cacheMisses: 0 };
+    // Counts since the last call: the warmup's call must not reach the first record.
+    const hits = this.calls === 0 ? 5 : 1;
+    this.calls++;
+    return { cacheHits: hits, cacheMisses: 0 };
   }
   dispose(): void {}
 }
