@@ -10,9 +10,9 @@
  * model's identity. A value a cached stage returned carries its key to the next stage, so a hit
  * is not hashed again. Values are stored in an LRU under a byte budget (cacheMb).
  *
- * Scope: reset('run') empties the cache; reset('conversation') keeps it. Content keys make a
- * later conversation about the same media a legitimate hit (a server would serve it so); the
- * runner calls reset('run') before the recorded trials of a variant so warmups never fill it.
+ * Scope: one conversation. reset('conversation') and reset('run') both empty the cache, so each
+ * recorded conversation starts cold: its first turn costs the same in every variant and repeat,
+ * and warmups never fill it.
  *
  * Why the answer is unchanged: a stored value is the value the stage returned for the same
  * content and parameters; stages are deterministic, and the model id keeps one model's features
@@ -98,11 +98,15 @@ export function createEncoderCache(options: EncoderCacheOptions): Middleware {
       },
     });
     const model = override<ModelLike>(x, {
-      encodeAudio(mel: MelFeatures, opts: AudioEncodeOptions = {}) {
-        return cached(stageKey('encodeAudio', `${keys.value(mel)}|padding=${opts.encodePadding === true}`), () => x.encodeAudio(mel, opts));
+      async encodeAudio(mel: MelFeatures, opts: AudioEncodeOptions = {}) {
+        const before = hits;
+        const out = await cached(stageKey('encodeAudio', `${keys.value(mel)}|padding=${opts.encodePadding === true}`), () => x.encodeAudio(mel, opts));
+        return hits > before ? { ...out, fromCache: true } : out;
       },
-      encodeVision(patches: VisionPatches) {
-        return cached(stageKey('encodeVision', keys.value(patches)), () => x.encodeVision(patches));
+      async encodeVision(patches: VisionPatches) {
+        const before = hits;
+        const out = await cached(stageKey('encodeVision', keys.value(patches)), () => x.encodeVision(patches));
+        return hits > before ? { ...out, fromCache: true } : out;
       },
     });
     return { media, model };
@@ -111,8 +115,9 @@ export function createEncoderCache(options: EncoderCacheOptions): Middleware {
   return {
     name: 'encoder-cache',
     wrap,
-    reset(scope) {
-      if (scope !== 'run') return; // content-keyed: later conversations of the same media may hit
+    // Every conversation starts cold, so that its first turn measures the same work in every
+    // variant and repeat, and later turns measure only what the conversation itself cached.
+    reset() {
       store.clear();
       keys.clear();
     },

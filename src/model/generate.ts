@@ -65,6 +65,7 @@ export async function greedyGenerate(model: OmniModel, messages: readonly Messag
     firstTokenLogits: prefill.logits,
     promptTokens: prompt.counts,
     stopReason,
+    pastTokens: history?.past.length ?? 0,
   };
   if (options.keepState) result.state = { past, nextPosition: position, pendingIds: [ids[ids.length - 1] as number] };
   return result;

@@ -46,6 +46,8 @@ export interface EncoderOutput {
   hiddenSize: number;
   /** Audio encoder only: the mel frames it ran on (its windows of padding included under encodePadding). */
   encodedFrames?: number;
+  /** True when a cache served these features: no encoder ran (0 GFLOP credited). */
+  fromCache?: boolean;
 }
 
 /**
@@ -111,6 +113,8 @@ export interface GenerateResult {
   promptTokens: TokenCounts;
   /** Why generation stopped. */
   stopReason: 'eos' | 'max_new_tokens';
+  /** Tokens already in the KV cache the prefill attended to (a continued conversation); 0 otherwise. */
+  pastTokens?: number;
   /** The decoder state after this turn, when `keepState` was set. */
   state?: DecoderState;
 }

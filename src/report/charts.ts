@@ -11,6 +11,7 @@ import { TTFT_STAGES } from '../stages.js';
 import type { TrialRecord } from './record.js';
 import { breakdown, groupsOf, type Summary } from './summary.js';
 import type { Timeline } from './outputs.js';
+import type { SpecChart } from './sweep-charts.js';
 
 Chart.register(...registerables);
 
@@ -177,7 +178,7 @@ export function memoryChart(timeline: Timeline): ChartConfiguration {
 /** Writes charts/ttft_breakdown.png, charts/stage_shares.png and (with a timeline) charts/memory.png. */
 export async function writeCharts(
   dir: string,
-  input: { summary: Summary; records: readonly TrialRecord[]; timeline?: Timeline },
+  input: { summary: Summary; records: readonly TrialRecord[]; timeline?: Timeline; specCharts?: readonly SpecChart[] },
 ): Promise<string[]> {
   const written: string[] = [];
   const ok = input.records.filter((r) => r.status === 'ok');
@@ -190,5 +191,6 @@ export async function writeCharts(
   await save('ttft_breakdown.png', await renderChart(breakdownChart(input.records, input.summary), 1000, Math.min(4000, 160 + 28 * rows)));
   await save('stage_shares.png', await renderChart(sharesChart(input.summary), 1000, 160 + 50 * input.summary.variants.length));
   if (input.timeline && input.timeline.memory.length > 0) await save('memory.png', await renderChart(memoryChart(input.timeline)));
+  for (const chart of input.specCharts ?? []) await save(chart.file, await renderChart(chart.config, chart.width, chart.height));
   return written;
 }

@@ -16,6 +16,7 @@ import { summarize, type Summary } from './summary.js';
 import { logitsCheck, type LogitsCheck, type TextTable } from './format.js';
 import { DEFAULT_LOGITS_TOLERANCE } from '../runner/reference-logits.js';
 import { writeCharts } from './charts.js';
+import type { SpecChart } from './sweep-charts.js';
 import { writeTrace } from './trace.js';
 
 /** Spans and memory samples of a run, as timeline.json stores them. */
@@ -51,6 +52,8 @@ export async function writeOutputs(
     extraTables?: (summary: Summary, records: readonly TrialRecord[]) => TextTable[];
     /** --logits-tolerance of the run (default 1e-4). */
     logitsTolerance?: number;
+    /** The spec's own charts (Spec.charts). */
+    extraCharts?: (summary: Summary, records: readonly TrialRecord[]) => SpecChart[];
   },
 ): Promise<OutputsResult> {
   const summary = summarize(input.spec, input.records);
@@ -76,7 +79,8 @@ export async function writeOutputs(
       extraTables: tables,
     }),
   );
-  await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, ...(input.timeline ? { timeline: input.timeline } : {}) }));
+  const specCharts = input.extraCharts ? input.extraCharts(summary, input.records) : [];
+  await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, specCharts, ...(input.timeline ? { timeline: input.timeline } : {}) }));
   if (input.timeline && input.timeline.spans.length > 0) {
     const timeline = input.timeline;
     await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec));

@@ -44,6 +44,7 @@ export async function reportCommand(dir: string, options: ReportOptions, io: { s
     ...(timeline ? { timeline } : {}),
     ...(peakGflops ? { peakGflops } : {}),
     ...(specDef?.summarize ? { extraTables: specDef.summarize.bind(specDef) } : {}),
+    ...(specDef?.charts ? { extraCharts: specDef.charts.bind(specDef) } : {}),
     ...(typeof meta?.options['logitsTolerance'] === 'number' ? { logitsTolerance: meta.options['logitsTolerance'] } : {}),
   });
   for (const failure of result.failures) io.stderr.write(`omni-bench: could not write ${failure}\n`);

@@ -313,6 +313,7 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     timeline,
     ...(peakGflops ? { peakGflops } : {}),
     ...(spec.summarize ? { extraTables: spec.summarize.bind(spec) } : {}),
+    ...(spec.charts ? { extraCharts: spec.charts.bind(spec) } : {}),
     logitsTolerance: options.logitsTolerance,
   });
   for (const failure of outputs.failures) io.stderr.write(`omni-bench: warning: could not write ${failure}\n`);

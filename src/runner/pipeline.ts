@@ -212,11 +212,14 @@ export async function encodeRequestMedia(
     ? await stage('vision_encoder', () => model.encodeVision(patchesIn), { patches: out.visionPatches ?? 0 })
     : undefined;
 
+  // FLOPs of what ran: an encoder output a cache served is 0 GFLOP.
+  const audioRan = audio !== undefined && audio.fromCache !== true;
+  const visionRan = visionFeatures !== undefined && visionFeatures.fromCache !== true;
   const work: RequestWork = {
-    audioMelFrames: melIn?.frames ?? null,
+    audioMelFrames: melIn ? (audioRan ? melIn.frames : 0) : null,
     // Frames the encoder treated as real: all of them under pad-all.
-    audioValidFrames: melIn ? (encodePadding ? melIn.frames : melIn.validFrames) : null,
-    visionGrid: patchesIn?.gridThw ?? null,
+    audioValidFrames: melIn ? (audioRan ? (encodePadding ? melIn.frames : melIn.validFrames) : 0) : null,
+    visionGrid: patchesIn ? (visionRan ? patchesIn.gridThw : [0, patchesIn.gridThw[1], patchesIn.gridThw[2]]) : null,
   };
   return {
     ...(melIn ? { mel: melIn } : {}),

@@ -356,7 +356,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   });
   if (output) Object.assign(measures, gradeAnswer(trial.sample, output.result.text));
   if (output?.work && loaded.flops) {
-    const flops = loaded.flops(output.work, output.result.promptTokens.total);
+    const flops = loaded.flops({ ...output.work, pastTokens: output.work.pastTokens ?? output.result.pastTokens ?? 0 }, output.result.promptTokens.total);
     for (const stage of ROOFLINE_STAGES) measures.stageGflop[stage] = flops[stage] === undefined ? null : flops[stage] / 1e9;
   }
   measures.middleware = t.middlewareName;

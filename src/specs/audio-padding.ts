@@ -13,6 +13,7 @@ import { loadProcessorConfig, QWEN_OMNI_PROCESSOR_CONFIG } from '../model/proces
 import { FIXTURES_DIR } from '../paths.js';
 import { formatMs, type TextTable } from '../report/format.js';
 import type { Summary, VariantSummary } from '../report/summary.js';
+import { lineChart, type Series, type SpecChart } from '../report/sweep-charts.js';
 import { runSerialRequest, type AudioPadding } from '../runner/pipeline.js';
 import type { PlannedTrial, Spec, SpecRunOptions } from './spec.js';
 
@@ -109,6 +110,38 @@ function paddingTable(summary: Summary): TextTable {
   return { title: 'Audio stage per length and mode (mean over ok trials; "vs X" = X ms / this mode ms; ideal = pad-all frames / this mode\'s encoder frames)', header, rows };
 }
 
+/** Audio stage ms against seconds per mode, with the ideal (pad-all's ms scaled by encoder frames) dashed; memory growth against seconds. */
+function paddingCharts(summary: Summary): SpecChart[] {
+  const seconds = (v: VariantSummary): number => Number(v.params['audio_s']);
+  const byMode = (mode: string): VariantSummary[] => summary.variants.filter((v) => v.variant === mode).sort((a, b) => seconds(a) - seconds(b));
+  const padAll = new Map(byMode('pad-all').map((v) => [seconds(v), v]));
+  const series: Series[] = [];
+  for (const mode of MODES) {
+    const groups = byMode(mode);
+    series.push({ label: mode, points: groups.flatMap((v) => (audioMs(v) === undefined ? [] : [[seconds(v), audioMs(v) as number] as const])) });
+    if (mode === 'pad-all') continue;
+    const ideal = groups.flatMap((v) => {
+      const all = padAll.get(seconds(v));
+      const allMs = audioMs(all);
+      const frames = v.metrics['encoder_frames']?.mean;
+      const allFrames = all?.metrics['encoder_frames']?.mean;
+      return allMs === undefined || !frames || !allFrames ? [] : [[seconds(v), (allMs * frames) / allFrames] as const];
+    });
+    if (ideal.length > 0) series.push({ label: `${mode} ideal (pad-all x frames ratio)`, points: ideal, dashed: true });
+  }
+  const memory: Series[] = MODES.map((mode) => ({
+    label: mode,
+    points: byMode(mode).flatMap((v) => {
+      const mb = v.metrics['rss_poll_growth_mb']?.mean;
+      return mb === undefined ? [] : [[seconds(v), mb] as const];
+    }),
+  }));
+  return [
+    { file: 'audio_stage.png', config: lineChart({ title: 'Audio stage (features + encoder) against audio length', xLabel: 'audio s', yLabel: 'ms (mean)', series, logX: true }) },
+    { file: 'audio_memory.png', config: lineChart({ title: 'RSS growth over the request start against audio length (rss-poll)', xLabel: 'audio s', yLabel: 'MB (mean)', series: memory, logX: true }) },
+  ];
+}
+
 /** The audio-padding spec. */
 export const audioPadding: Spec = {
   name: 'audio-padding',
@@ -145,4 +178,5 @@ export const audioPadding: Spec = {
     return { result, media, work, audioFeatures: mel, measures: { encoderFrames } };
   },
   summarize: (summary) => [paddingTable(summary)],
+  charts: (summary) => paddingCharts(summary),
 };

@@ -13,6 +13,7 @@ import type { Message } from '../model/types.js';
 import { FIXTURES_DIR } from '../paths.js';
 import { formatMs, type TextTable } from '../report/format.js';
 import type { Summary } from '../report/summary.js';
+import { stackedStageChart } from '../report/sweep-charts.js';
 import { buildMessages, encodeRequestMedia, type EncodedMedia } from '../runner/pipeline.js';
 import type { BenchSample } from '../runner/types.js';
 import type { PlannedTrial, Spec, SpecRunOptions } from './spec.js';
@@ -142,7 +143,18 @@ export const multiturn: Spec = {
     if (held > messages.length - 1) throw new UsageError(`multiturn: the model holds ${held} messages of a ${messages.length}-message conversation`);
     const result = await ctx.model.generate(messages.slice(held), { maxNewTokens: ctx.options.maxNewTokens, stage: ctx.stage });
     state.turns = [...earlier, { question, ids: result.ids }];
-    return { result, ...(encoded ? { media: encoded.media, work: encoded.work } : {}) };
+    // A turn on a kept KV cache ran no encoder; its prefill FLOPs count the cached tokens it attended to.
+    const work = encoded?.work ?? { audioMelFrames: null, audioValidFrames: null, visionGrid: null };
+    return { result, work, ...(encoded ? { media: encoded.media } : {}) };
   },
   summarize: (summary) => [turnTable(summary)],
+  charts: (summary) => [
+    {
+      file: 'turns.png',
+      config: stackedStageChart({
+        title: 'Stage ms per turn and variant (mean over ok trials)',
+        groups: [...summary.variants].sort((a, b) => a.turn - b.turn).map((v) => ({ label: `turn ${v.turn} ${v.variant}`, summary: v })),
+      }),
+    },
+  ],
 };

@@ -8,6 +8,7 @@ import type { ExtraMeasures, TrialKey } from '../report/record.js';
 import type { Summary } from '../report/summary.js';
 import type { TrialRecord } from '../report/record.js';
 import type { TextTable } from '../report/format.js';
+import type { SpecChart } from '../report/sweep-charts.js';
 import type { RequestMedia, RequestWork } from '../runner/pipeline.js';
 import type { BenchSample, MediaLike, ModelLike } from '../runner/types.js';
 import type { StageRunner } from '../stages.js';
@@ -111,6 +112,8 @@ export interface Spec {
   run(context: TrialContext): Promise<TrialOutput>;
   /** Extra tables for summary.md and the terminal (optional). */
   summarize?(summary: Summary, records: readonly TrialRecord[]): TextTable[];
+  /** Extra charts for charts/ (optional). */
+  charts?(summary: Summary, records: readonly TrialRecord[]): SpecChart[];
 }
 
 /**

@@ -98,19 +98,20 @@ describe('encoder-cache middleware', () => {
     expect(cache.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 1 });
   });
 
-  it("keeps its entries across conversations and empties on reset('run')", async () => {
+  it('keeps its entries within a conversation and starts every conversation (and run) cold', async () => {
     const { stack } = counting();
     const cache = createEncoderCache({ modelId: 'tiny-test' });
     const wrapped = cache.wrap(stack);
     await encodeMedia(wrapped);
-    cache.reset('conversation');
     cache.stats();
     await encodeMedia(wrapped);
     expect(cache.stats()).toMatchObject({ cacheHits: 6, cacheMisses: 0 });
-    cache.reset('run');
-    expect(cache.stats().cacheMb).toBe(0);
-    await encodeMedia(wrapped);
-    expect(cache.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 6 });
+    for (const scope of ['conversation', 'run'] as const) {
+      cache.reset(scope);
+      expect(cache.stats().cacheMb).toBe(0);
+      await encodeMedia(wrapped);
+      expect(cache.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 6 });
+    }
   });
 
   it('reports a file it cannot read through the stage itself (no cache error in front of the media error)', async () => {

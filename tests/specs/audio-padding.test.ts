@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -14,6 +14,7 @@ describe('omni-bench audio-padding (tiny preset, AudioCaps fixtures)', () => {
     const result = await runCli(['audio-padding', '--model', 'tiny', '--max-samples', '1', '--audio-seconds', '1,3', '--repeats', '1', '--warmup', '0', '--isolate', 'none', '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Audio stage per length and mode');
+    for (const chart of ['audio_stage.png', 'audio_memory.png']) expect(existsSync(join(out, 'charts', chart))).toBe(true);
     const records = readRecordsCsv(join(out, 'records.csv')).records;
     expect(records).toHaveLength(3 * 2);
     const at = (variant: string, seconds: number): TrialRecord => records.find((r) => r.variant === variant && r.params?.['audio_s'] === seconds) as TrialRecord;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -14,6 +14,7 @@ describe('omni-bench multiturn (tiny preset, Video-MME fixtures)', () => {
     const result = await runCli(['multiturn', '--model', 'tiny', '--max-samples', '3', '--turns', '5', '--repeats', '1', '--warmup', '1', '--max-new-tokens', '3', '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('TTFT per turn');
+    expect(existsSync(join(out, 'charts', 'turns.png'))).toBe(true);
     expect(result.stdout).toContain('answer check: all 6 compared records within logits tolerance 0.0001');
     const records = readRecordsCsv(join(out, 'records.csv')).records;
     // The first video has three questions: --turns 5 gives three turns (nothing is repeated).
@@ -31,6 +32,12 @@ describe('omni-bench multiturn (tiny preset, Video-MME fixtures)', () => {
       expect(at('kv-cache', turn).measures.kvCacheMb).toBeGreaterThan(0);
       expect(at('encoder-cache', turn).measures.cacheHits).toBeGreaterThan(0);
       expect(at('encoder-cache', turn).measures.cacheMisses).toBe(0);
+      // FLOPs of what ran: a cache hit is 0 encoder GFLOP; a prefill on a kept cache counts only the new tokens' work (attending to the past).
+      expect(at('encoder-cache', turn).measures.stageGflop.vision_encoder).toBe(0);
+      expect(at('none', turn).measures.stageGflop.vision_encoder).toBeGreaterThan(0);
+      expect(at('kv-cache', turn).measures.stageGflop.vision_encoder).toBeNull();
+      expect(at('kv-cache', turn).measures.stageGflop.prefill).toBeGreaterThan(0);
+      expect(at('kv-cache', turn).measures.stageGflop.prefill as number).toBeLessThan(at('none', turn).measures.stageGflop.prefill as number);
     }
     expect(at('encoder-cache', 0).measures.cacheMisses).toBeGreaterThan(0);
     expect(records.every((r) => r.measures.middleware === (r.variant === 'none' ? 'none' : r.variant))).toBe(true);
