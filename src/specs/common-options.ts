@@ -133,7 +133,11 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
           return v === 'on';
         }),
     )
-    .option('--middleware <list>', `middleware on every variant: none, all, or comma-separated names of ${MIDDLEWARE_NAMES.join(', ')} (docs/middleware.md)`, parseMiddlewareList, [])
+    .addOption(
+      new Option('--middleware <list>', `middleware on every variant: none, all, or comma-separated names of ${MIDDLEWARE_NAMES.join(', ')} (docs/middleware.md)`)
+        .argParser(parseMiddlewareList)
+        .default([], 'none'),
+    )
     .option('--cache-mb <mb>', 'byte budget of the encoder cache, MB (0 stores nothing but counts misses)', parseCacheMb, 1024)
     .option('--logits-tolerance <x>', 'max abs diff of first-token logits against the reference variant before the run fails', parseTolerance, 1e-4)
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
