@@ -85,11 +85,14 @@ describe('parseOrtProfile on a real onnxruntime-node profile', () => {
     }
   });
 
-  it('places kernels within a few ms when aligned by the time create() resolved', () => {
-    const byRuns = ortOriginMs(profile, { runWindowsMs: runWindows })!;
+  it('aligned by the time create() resolved, never places a kernel before the session began, nor the origin after create() resolved', () => {
+    // Only the delay between the end of ORT's initialization and the promise resolving separates
+    // the two alignments (how long depends on the machine's load, so no bound on it is asserted).
     const byCreate = ortOriginMs(profile, { createdMs })!;
     expect(byCreate).toBeGreaterThanOrEqual(sessionStartMs - 1);
-    expect(Math.abs(byCreate - byRuns)).toBeLessThan(20);
+    expect(byCreate).toBeLessThanOrEqual(createdMs);
+    // It can only place kernels late (by the resolve delay), never before the session began.
+    for (const e of events) expect(byCreate + e.tsUs / 1000).toBeGreaterThanOrEqual(sessionStartMs - 1);
   });
 
   it('takes the middle of the origins that fit every window', () => {
