@@ -37,3 +37,8 @@ export const runStage: StageRunner = async (_stage, fn) => fn();
 export function isStageName(value: string): value is StageName {
   return (STAGES as readonly string[]).includes(value);
 }
+
+/** Stages whose FLOPs are computed (achieved GFLOP/s and % of the MatMul peak are derived in reports). */
+export const ROOFLINE_STAGES = ['audio_encoder', 'vision_encoder', 'prefill'] as const;
+/** One of ROOFLINE_STAGES. */
+export type RooflineStage = (typeof ROOFLINE_STAGES)[number];

@@ -15,15 +15,7 @@ import type { AudioEncodeOptions, MelFeatures } from '../model/types.js';
 import type { MediaLike, ModelLike } from '../runner/types.js';
 import type { Middleware, MiddlewareStats, Stack } from './types.js';
 import { override } from './wrap.js';
-
-/** `mel` cut to its valid frames (what the processor's mask leaves); `mel` itself when it has no padding. */
-export function validFramesOnly(mel: MelFeatures): MelFeatures {
-  if (mel.validFrames >= mel.frames) return mel;
-  const bins = mel.melBins ?? 128;
-  const data = new Float32Array(bins * mel.validFrames);
-  for (let b = 0; b < bins; b++) data.set(mel.data.subarray(b * mel.frames, b * mel.frames + mel.validFrames), b * mel.validFrames);
-  return { data, frames: mel.validFrames, validFrames: mel.validFrames, melBins: bins };
-}
+import { stripMelPadding } from '../runner/pipeline.js';
 
 /** The dynamic-padding middleware. */
 export function createDynamicPadding(): Middleware {
@@ -41,7 +33,7 @@ export function createDynamicPadding(): Middleware {
         encodeAudio: (mel: MelFeatures, options: AudioEncodeOptions = {}) => {
           // No padding to encode (pad-all) or mask: features given padded are cut to their real frames.
           const { encodePadding: _ignored, ...rest } = options;
-          const real = validFramesOnly(mel);
+          const real = stripMelPadding(mel);
           encoderFrames += real.frames;
           return stack.model.encodeAudio(real, rest);
         },

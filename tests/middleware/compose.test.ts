@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validFramesOnly } from '../../src/middleware/dynamic-padding.js';
+import { stripMelPadding } from '../../src/runner/pipeline.js';
 import { collectStats, composeStack, createMiddleware, parseMiddlewareList, resetMiddleware } from '../../src/middleware/registry.js';
 import type { MiddlewareStats, Stack } from '../../src/middleware/types.js';
 import type { Message } from '../../src/model/types.js';
@@ -27,7 +27,7 @@ afterAll(async () => {
 async function mediaTurn(stack: Stack): Promise<Message> {
   const decoded = await stack.media.decodeAudio(VIDEO, {});
   if (decoded.kind !== 'audio') throw new Error('no audio');
-  const mel = validFramesOnly(await stack.media.logMel(decoded.samples, { padding: 'max_length', chunkLengthS: 300 }));
+  const mel = stripMelPadding(await stack.media.logMel(decoded.samples, { padding: 'max_length', chunkLengthS: 300 }));
   const patches = await stack.media.patchify(await stack.media.sampleFrames(VIDEO, {}));
   const audio = await stack.model.encodeAudio(mel, { encodePadding: false });
   const video = await stack.model.encodeVision(patches);

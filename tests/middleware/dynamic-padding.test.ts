@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamicPadding, validFramesOnly } from '../../src/middleware/dynamic-padding.js';
+import { createDynamicPadding } from '../../src/middleware/dynamic-padding.js';
+import { stripMelPadding } from '../../src/runner/pipeline.js';
 import type { Stack } from '../../src/middleware/types.js';
 import { logMel } from '../../src/media/mel.js';
 import type { EncoderOutput, MelFeatures } from '../../src/model/types.js';
@@ -34,13 +35,13 @@ function clip(seconds: number): Float32Array {
 
 /** The first `frames` columns of a [bins, F] mel. */
 function firstFrames(mel: MelFeatures, frames: number): Float32Array {
-  return validFramesOnly({ ...mel, validFrames: frames }).data;
+  return stripMelPadding({ ...mel, validFrames: frames }).data;
 }
 
 /** The serial pipeline's audio path for one padding mode (pad-features strips, pad-all encodes the padding). */
 async function pipelineAudio(stack: Stack, samples: Float32Array, mode: 'pad-all' | 'pad-features', chunkLengthS: number): Promise<{ mel: MelFeatures; encoded: EncoderOutput }> {
   const features = await stack.media.logMel(samples, { padding: 'max_length', chunkLengthS });
-  const mel = mode === 'pad-features' ? validFramesOnly(features) : features;
+  const mel = mode === 'pad-features' ? stripMelPadding(features) : features;
   return { mel, encoded: await stack.model.encodeAudio(mel, { encodePadding: mode === 'pad-all' }) };
 }
 

@@ -1,7 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validFramesOnly } from '../../src/middleware/dynamic-padding.js';
+import { stripMelPadding } from '../../src/runner/pipeline.js';
 import { createEncoderCache } from '../../src/middleware/encoder-cache.js';
 import { ByteLru } from '../../src/middleware/lru.js';
 import type { Stack } from '../../src/middleware/types.js';
@@ -31,7 +31,7 @@ async function encodeMedia(stack: Stack, path = VIDEO, window: { start?: number;
   const mel = await stack.media.logMel(decoded.samples, { padding: 'max_length', chunkLengthS: 30 });
   const video = await stack.media.sampleFrames(path, window);
   const patches = await stack.media.patchify(video);
-  const audio = await stack.model.encodeAudio(validFramesOnly(mel));
+  const audio = await stack.model.encodeAudio(stripMelPadding(mel));
   const vision = await stack.model.encodeVision(patches);
   return { mel, audio, vision };
 }
