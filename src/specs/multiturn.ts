@@ -6,9 +6,9 @@
  * content-keyed cache), `kv-cache` (the decoder's KV cache kept across turns: a turn prefills only
  * its new tokens, and the media are neither decoded nor encoded again).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { readRegularFileSync } from '../safe-fs.js';
 import type { Message } from '../model/types.js';
 import { FIXTURES_DIR } from '../paths.js';
 import { formatMs, type TextTable } from '../report/format.js';
@@ -24,17 +24,24 @@ interface TurnState {
   turns?: { question: string; ids: number[] }[];
 }
 
-/** Questions of `--questions FILE`: one per non-empty line. */
+/**
+ * Questions of `--questions FILE`: one per line. Blank lines before the first and after the last
+ * question are ignored; a blank line between questions is an empty question, whose turn becomes
+ * an error record (and the turns after it `skipped`).
+ */
 function questionsFile(path: string): string[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, '--questions', (m) => new UsageError(m), 16 * 1024 * 1024).toString('utf8');
   } catch (error) {
-    throw new UsageError(`--questions ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--questions ${path}: cannot read it (${(error as Error).message})`);
   }
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  if (lines.length === 0) throw new UsageError(`--questions ${path}: no question in it (one question per line)`);
-  return lines;
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  const first = lines.findIndex((l) => l.length > 0);
+  if (first < 0) throw new UsageError(`--questions ${path}: no question in it (one question per line)`);
+  const last = lines.length - 1 - [...lines].reverse().findIndex((l) => l.length > 0);
+  return lines.slice(first, last + 1);
 }
 
 /**
@@ -124,6 +131,7 @@ export const multiturn: Spec = {
     const state = ctx.conversation as TurnState;
     const earlier = state.turns ?? [];
     const question = ctx.sample.prompt;
+    if (question.trim() === '') throw new UsageError(`turn ${ctx.key.turn}: the question is empty (a blank line between the questions of --questions)`);
     // The whole conversation: user 0 (media + question), then per earlier turn its answer (as the
     // generated ids, so a re-prefill sees exactly the ids a KV cache holds) and the next question.
     const held = ctx.model.heldMessages?.() ?? 0;

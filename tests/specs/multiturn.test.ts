@@ -43,14 +43,22 @@ describe('omni-bench multiturn (tiny preset, Video-MME fixtures)', () => {
     expect(records.every((r) => r.measures.middleware === (r.variant === 'none' ? 'none' : r.variant))).toBe(true);
   });
 
-  it('asks the questions of --questions FILE about every video, and refuses an empty file', async () => {
+  it('asks the questions of --questions FILE about every video, makes an empty question an error turn, and refuses an empty file', async () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'q.txt'), 'What colour dominates?\n\nHow many bars are there?\n');
+    writeFileSync(join(dir, 'q.txt'), 'What colour dominates?\nHow many bars are there?\n\n');
     const out = join(dir, 'run');
     const result = await runCli(['multiturn', '--model', 'tiny', '--max-samples', '1', '--questions', join(dir, 'q.txt'), '--repeats', '1', '--warmup', '0', '--max-new-tokens', '2', '--variants', 'none', '--out', out, '--quiet']);
     expect(result.code, result.stderr).toBe(0);
     const records = readRecordsCsv(join(out, 'records.csv')).records;
     expect(records.map((r) => r.turn)).toEqual([0, 1]);
+    // A blank line between questions is an empty question: an error record, the later turns skipped.
+    writeFileSync(join(dir, 'gap.txt'), '\nWhat colour dominates?\n\nHow many bars are there?\n\n');
+    const gapOut = join(dir, 'gap');
+    const gap = await runCli(['multiturn', '--model', 'tiny', '--max-samples', '1', '--questions', join(dir, 'gap.txt'), '--repeats', '1', '--warmup', '0', '--max-new-tokens', '2', '--variants', 'none', '--out', gapOut, '--quiet']);
+    expect(gap.code).toBe(1);
+    const turns = readRecordsCsv(join(gapOut, 'records.csv')).records;
+    expect(turns.map((r) => r.status)).toEqual(['ok', 'error', 'skipped']);
+    expect(turns[1]?.status === 'error' && turns[1].error).toContain('turn 1: the question is empty');
     writeFileSync(join(dir, 'empty.txt'), '\n \n');
     const empty = await runCli(['multiturn', '--model', 'tiny', '--questions', join(dir, 'empty.txt'), '--out', join(dir, 'run2')]);
     expect(empty.code).toBe(2);
