@@ -45,7 +45,12 @@ export async function greedyGenerate(model: OmniModel, messages: readonly Messag
   const ids = [first];
   let past = prefill.past;
   let position = prompt.nextPosition; // = cache length + rope delta
-  let stopReason: GenerateResult['stopReason'] | undefined = eos.has(first) ? 'eos' : ids.length >= maxNewTokens ? 'max_new_tokens' : undefined;
+  // A decode step feeds the previous token into the cache: stop before the cache would pass
+  // context_length (the model was never made for those positions), and say so.
+  const full = (): boolean => past.length + 1 > model.contextLength;
+  const stop = (): GenerateResult['stopReason'] | undefined =>
+    eos.has(ids[ids.length - 1] as number) ? 'eos' : ids.length >= maxNewTokens ? 'max_new_tokens' : full() ? 'context_length' : undefined;
+  let stopReason = stop();
   while (stopReason === undefined) {
     const last = ids[ids.length - 1] as number;
     const step = await stage('decode', async () => {
@@ -55,8 +60,7 @@ export async function greedyGenerate(model: OmniModel, messages: readonly Messag
     past = step.out.past;
     position += 1;
     ids.push(step.id);
-    if (eos.has(step.id)) stopReason = 'eos';
-    else if (ids.length >= maxNewTokens) stopReason = 'max_new_tokens';
+    stopReason = stop();
   }
 
   const result: GenerateResult = {

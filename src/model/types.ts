@@ -111,8 +111,8 @@ export interface GenerateResult {
   firstTokenLogits: Float32Array;
   /** Prompt token counts. */
   promptTokens: TokenCounts;
-  /** Why generation stopped. */
-  stopReason: 'eos' | 'max_new_tokens';
+  /** Why generation stopped: an eos id, maxNewTokens, or the model's context_length filled (nothing is truncated). */
+  stopReason: 'eos' | 'max_new_tokens' | 'context_length';
   /** Tokens already in the KV cache the prefill attended to (a continued conversation); 0 otherwise. */
   pastTokens?: number;
   /** The decoder state after this turn, when `keepState` was set. */

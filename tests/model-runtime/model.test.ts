@@ -283,7 +283,7 @@ describe('OmniModel.load', () => {
     );
   });
 
-  it('refuses a prompt longer than a small context_length, with and without cached turns', async () => {
+  it('refuses a prompt longer than a small context_length, with and without cached turns, and stops generating when the cache is full', async () => {
     const hello: Message[] = [{ role: 'user', content: 'Hello' }];
     const fits = model.buildPrompt(hello).ids.length;
     const config = JSON.parse(readFileSync(join(dir, 'genai_config.json'), 'utf8'));
@@ -291,6 +291,10 @@ describe('OmniModel.load', () => {
     const small = await OmniModel.load(variant('small-context', { 'genai_config.json': JSON.stringify(config) }), { intraOpThreads: 1 });
     try {
       const first = await small.generate(hello, { maxNewTokens: 2, eosTokenIds: [], keepState: true });
+      // Generation stops when the cache would pass context_length, and says so (never truncates).
+      const capped = await small.generate(hello, { maxNewTokens: 50, eosTokenIds: [] });
+      expect(capped.stopReason).toBe('context_length');
+      expect(capped.ids).toHaveLength(5);
       const long: Message[] = [{ role: 'user', content: 'Hello, how long is the context of this model?' }];
       const build = small.buildPrompt.bind(small);
       expect(() => build(long)).toThrow(new RegExp(`^prompt is \\d+ tokens; the model's context_length is ${fits + 4} `));
