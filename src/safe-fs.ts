@@ -64,6 +64,15 @@ export function readRegularFileSync(path: string, what: string, error: ErrorFact
   }
 }
 
+/** `path` with symlinks resolved where it exists, else just made absolute. */
+export function realPathOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
 /** Whether `child` (absolute, resolved) is `root` or lies below it. */
 function isWithin(root: string, child: string): boolean {
   const rel = relative(root, child);

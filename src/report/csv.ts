@@ -2,7 +2,6 @@
  * records.csv and summary.csv writers (csv-stringify), and the records.csv reader that
  * `--resume` and `omni-bench report` use.
  */
-import { readFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { CsvError, parse } from 'csv-parse/sync';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.js';
@@ -28,20 +27,23 @@ function cellText(value: Cell): string {
   return String(value);
 }
 
+/** Which optional columns records.csv has (recordColumns). */
+export type RecordsCsvOptions = Parameters<typeof recordColumns>[0];
+
 /** records.csv text: a header and one row per record. */
-export function recordsCsv(records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): string {
+export function recordsCsv(records: readonly TrialRecord[], options: RecordsCsvOptions): string {
   const columns = recordColumns(options);
   const rows = records.map((r) => recordToRow(r, columns).map(cellText));
   return stringify([columns.map((c) => c.name), ...rows]);
 }
 
 /** Rewrites records.csv atomically (called after every record: the file is never half-written). */
-export async function writeRecordsCsv(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): Promise<void> {
+export async function writeRecordsCsv(path: string, records: readonly TrialRecord[], options: RecordsCsvOptions): Promise<void> {
   await writeFileAtomic(path, recordsCsv(records, options));
 }
 
 /** Synchronous form, for the SIGINT path. */
-export function writeRecordsCsvSync(path: string, records: readonly TrialRecord[], options: { comparesLogits: boolean; params?: readonly string[] }): void {
+export function writeRecordsCsvSync(path: string, records: readonly TrialRecord[], options: RecordsCsvOptions): void {
   writeFileAtomicSync(path, recordsCsv(records, options));
 }
 

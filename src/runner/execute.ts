@@ -256,7 +256,7 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
   // Phase 3: run, in this process or one child per variant.
   const controller = new AbortController();
   const removeInterrupt = onInterrupt(controller, io.stderr);
-  let records: TrialRecord[];
+  let records: TrialRecord[] = [];
   let interrupted = false;
   let timeline = readTimeline(outDir);
   try {
@@ -267,8 +267,7 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
       const runs = await runVariantsIsolated({ spec: spec.name, dir: outDir, lockToken, variants: variants.map((v) => v.name), signal: controller.signal, quiet: options.quiet });
       const failed = runs.filter((r) => r.code !== 0 && r.code !== 1 && r.code !== 2);
       for (const run of failed) io.stderr.write(`omni-bench: variant ${run.variant} child process ended with ${run.signal ?? `exit ${run.code}`}\n`);
-      records = existsSync(resultPath(outDir, 'records')) ? readRecordsCsv(resultPath(outDir, 'records')).records : [];
-      timeline = readTimeline(outDir);
+      timeline = readTimeline(outDir); // the children's records are read below, with everyone's
       interrupted = controller.signal.aborted || runs.length < variants.length || failed.length > 0;
     } else {
       const progress = options.quiet || options.json ? silentProgress : createProgress({ label: spec.name, stream: io.stderr });

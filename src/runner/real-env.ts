@@ -4,8 +4,9 @@
  * profiler's instruments. Loaded lazily by the CLI so that `--help` never opens ONNX Runtime.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { realPathOrResolved } from '../safe-fs.js';
+import { basename, dirname, join } from 'node:path';
 import { terminalSafe } from '../safe-text.js';
 import { loadManifest, type InvalidRow, type Sample } from '../datasets/manifest.js';
 import { promptText } from '../datasets/prompt.js';
@@ -72,9 +73,10 @@ export interface LoadedSamples {
 export async function loadSamples(manifests: readonly string[], options: SpecRunOptions): Promise<LoadedSamples> {
   const out: LoadedSamples = { samples: [], invalid: [], warnings: [], rowsRead: 0 };
   const firstSeen = new Map<string, string>();
+  let repeated = 0;
   const loadedPaths = new Set<string>();
   for (const path of manifests) {
-    const real = realPath(path);
+    const real = realPathOrResolved(path);
     if (loadedPaths.has(real)) {
       out.warnings.push(`manifest ${path} is given more than once; it is loaded once`);
       continue;
@@ -92,6 +94,7 @@ export async function loadSamples(manifests: readonly string[], options: SpecRun
       const first = firstSeen.get(key);
       if (first !== undefined) {
         out.invalid.push(toInvalidSample({ manifestPath: sample.manifestPath, row: sample.row, sampleId: sample.sampleId, reason: `duplicate sample '${sample.sampleId}' of dataset '${sample.dataset}' (already in ${first})` }));
+        repeated++;
         continue;
       }
       firstSeen.set(key, where);
@@ -99,18 +102,10 @@ export async function loadSamples(manifests: readonly string[], options: SpecRun
     }
     out.invalid.push(...loaded.invalid.map(toInvalidSample));
   }
-  const duplicates = out.invalid.filter((i) => i.reason.includes('duplicate sample')).length;
-  if (duplicates > 0) out.warnings.push(`${duplicates} sample(s) appear in more than one manifest; each later copy is an error record, the first is run`);
+  if (repeated > 0) out.warnings.push(`${repeated} sample(s) appear in more than one manifest; each later copy is an error record, the first is run`);
   return out;
 }
 
-function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
-  }
-}
 
 /** src/media/ behind the runner's MediaLike. */
 export const realMedia: MediaLike = {

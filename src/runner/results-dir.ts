@@ -1,8 +1,8 @@
 /** The results folder: its default name and the files in it (docs/results-format.md). */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createFolders, planFolders } from '../safe-fs.js';
+import { createFolders, planFolders, realPathOrResolved } from '../safe-fs.js';
 import { UsageError } from '../errors.js';
 
 /** File names inside a results folder. */
@@ -52,7 +52,7 @@ export function prepareResultsDir(dir: string): { created: boolean } {
   if (!info.isDirectory()) {
     throw new UsageError(existing === target ? `--out ${dir} is ${info.isFile() ? 'a file' : 'not a folder (a device or pipe)'}; pass a folder path` : `--out ${dir}: ${existing} is a file, not a folder`);
   }
-  if (realpathOrSelf(existing).match(/^\/(proc|sys)(\/|$)/)) throw new UsageError(`--out ${dir}: ${existing} is a kernel file system, not a place for results`);
+  if (realPathOrResolved(existing).match(/^\/(proc|sys)(\/|$)/)) throw new UsageError(`--out ${dir}: ${existing} is a kernel file system, not a place for results`);
   try {
     accessSync(existing, constants.W_OK);
   } catch {
@@ -61,12 +61,4 @@ export function prepareResultsDir(dir: string): { created: boolean } {
   }
   createFolders(missing, (folder, code) => new UsageError(`--out ${dir}: cannot create ${folder} (${code})`));
   return { created: missing.length > 0 };
-}
-
-function realpathOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }

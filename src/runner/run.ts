@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
-import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type Measures, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
-import type { Middleware, MiddlewareStats, Stack } from '../middleware/types.js';
+import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
+import type { Middleware, Stack } from '../middleware/types.js';
 import { collectStats, composeStack, createMiddleware, disposeMiddleware, middlewareLabel, resetMiddleware } from '../middleware/registry.js';
 import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
 import { stripMelPadding, type RequestWork } from './pipeline.js';
@@ -143,11 +143,6 @@ function defaultMiddleware(options: SpecRunOptions): NonNullable<RunDeps['create
   return (names, loaded) => createMiddleware(names, { modelId: String(loaded.info['hash'] ?? loaded.info['dir'] ?? 'model'), cacheMb: options.cacheMb });
 }
 
-/** The fields of `stats` that are set (a middleware reports only what applies to it). */
-function definedOnly(stats: MiddlewareStats): Partial<Measures> {
-  return Object.fromEntries(Object.entries(stats).filter(([, v]) => v !== undefined)) as Partial<Measures>;
-}
-
 /** A StageRunner that refuses to start a stage once the run is aborted. */
 function abortable(stage: StageRunner, signal: AbortSignal | undefined): StageRunner {
   if (!signal) return stage;
@@ -164,7 +159,7 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
   const records: TrialRecord[] = [...input.existing];
   const done = new Set(records.map(keyString));
   const recordsPath = join(input.outDir, 'records.csv');
-  const save = (): Promise<void> => writeRecordsCsv(recordsPath, records, { comparesLogits: spec.comparesLogits, params: spec.parameters ?? [] });
+  const save = (): Promise<void> => writeRecordsCsv(recordsPath, records, { comparesLogits: spec.reference !== undefined, params: spec.parameters ?? [] });
   const outcome: RunOutcome = { records, planned: 0, ran: 0, interrupted: false, spans: [], memory: [], gpu: [], warmupErrors: [] };
 
   // Phase 1: plan; invalid manifest rows become error records straight away.
@@ -361,7 +356,8 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   }
   measures.middleware = t.middlewareName;
   if (output?.measures) Object.assign(measures, output.measures);
-  Object.assign(measures, definedOnly(collectStats(t.middleware)));
+  // collectStats holds only the fields some middleware reported (a number each).
+  Object.assign(measures, collectStats(t.middleware));
   if (output && input.spec.reference !== undefined) {
     const features = output.audioFeatures ? stripMelPadding(output.audioFeatures).data : undefined;
     if (variant.name === input.spec.reference) {

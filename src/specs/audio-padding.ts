@@ -154,7 +154,6 @@ export const audioPadding: Spec = {
   ],
   // Memory is compared across modes: each in a fresh process, so no arena carries over.
   defaultIsolation: 'process',
-  comparesLogits: true,
   reference: 'pad-features',
   parameters: ['audio_s', 'chunk_s'],
   variants: () => [

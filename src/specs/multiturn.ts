@@ -119,7 +119,6 @@ export const multiturn: Spec = {
     { flags: '--questions <file>', key: 'questions', description: 'one question per line, asked about every media file instead of the manifest\'s questions' },
   ],
   defaultIsolation: 'none',
-  comparesLogits: true,
   reference: 'none',
   variants: () => [
     { name: 'none', description: 'every turn re-decodes, re-encodes and re-prefills the whole conversation', settings: {} },

@@ -97,11 +97,10 @@ export interface Spec {
   defaultMaxNewTokens?: number;
   /** Default of --isolate: `process` for specs whose summary compares memory across variants. */
   defaultIsolation: 'none' | 'process';
-  /** Whether records carry logits_max_abs_diff (specs that compare variants' answers). */
-  comparesLogits: boolean;
   /**
    * The variant every other one is compared with (first-token logits per sample, parameters and
-   * turn; DESIGN.md invariant 1). It runs first. Required when comparesLogits is true.
+   * turn; DESIGN.md invariant 1). It runs first. A spec with a reference has the
+   * `logits_max_abs_diff` column; one without compares nothing.
    */
   reference?: string;
   /** Names of the sweep parameters of this spec's trials: one `param_<name>` column each. */

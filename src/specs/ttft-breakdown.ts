@@ -32,7 +32,6 @@ export const ttftBreakdown: Spec = {
     },
   ],
   defaultIsolation: 'none',
-  comparesLogits: false,
   variants(options) {
     const audioPadding = String(options.specOptions['audioPadding'] ?? 'pad-features');
     const audioInVideo = options.specOptions['audioInVideo'] !== false;

@@ -23,7 +23,6 @@ function chatSpec(over: Partial<Spec> = {}): Spec {
     defaultManifests: [],
     options: [],
     defaultIsolation: 'none',
-    comparesLogits: true,
     reference: 'none',
     parameters: ['level'],
     variants: () => [

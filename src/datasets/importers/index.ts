@@ -3,7 +3,7 @@
  * (media-facts.ts: durations, whether a video carries audio) and the atomic manifest write.
  */
 import { UsageError } from '../../errors.js';
-import { writeManifest, type ManifestRow } from '../manifest.js';
+import { writeManifest } from '../manifest.js';
 import { importActivityNetQa } from './activitynet-qa.js';
 import { importAudioCaps, type AudioCapsImportOptions } from './audiocaps.js';
 import type { ImportResult } from './common.js';
