@@ -78,7 +78,9 @@ const audioMs = (v: VariantSummary | undefined): number | undefined => {
 function paddingTable(summary: Summary): TextTable {
   const header = ['audio s', 'chunk s', 'mode', 'n', 'features ms', 'encoder ms', 'audio stage ms', 'encoder frames', 'vs pad-all (ideal)', 'vs pad-features', 'TTFT ms'];
   const rows: string[][] = [];
-  const points = [...new Map(summary.variants.map((v) => [JSON.stringify([v.params['audio_s'], v.params['chunk_s']]), v.params])).values()];
+  // Error records of invalid manifest rows have no sweep point: the errors table lists them.
+  const swept = summary.variants.filter((v) => v.params['audio_s'] !== undefined);
+  const points = [...new Map(swept.map((v) => [JSON.stringify([v.params['audio_s'], v.params['chunk_s']]), v.params])).values()];
   points.sort((a, b) => Number(a['audio_s']) - Number(b['audio_s']));
   for (const p of points) {
     const at = (mode: string): VariantSummary | undefined => summary.variants.find((v) => v.variant === mode && v.params['audio_s'] === p['audio_s'] && v.params['chunk_s'] === p['chunk_s']);
@@ -113,7 +115,7 @@ function paddingTable(summary: Summary): TextTable {
 /** Audio stage ms against seconds per mode, with the ideal (pad-all's ms scaled by encoder frames) dashed; memory growth against seconds. */
 function paddingCharts(summary: Summary): SpecChart[] {
   const seconds = (v: VariantSummary): number => Number(v.params['audio_s']);
-  const byMode = (mode: string): VariantSummary[] => summary.variants.filter((v) => v.variant === mode).sort((a, b) => seconds(a) - seconds(b));
+  const byMode = (mode: string): VariantSummary[] => summary.variants.filter((v) => v.variant === mode && v.params['audio_s'] !== undefined).sort((a, b) => seconds(a) - seconds(b));
   const padAll = new Map(byMode('pad-all').map((v) => [seconds(v), v]));
   const series: Series[] = [];
   for (const mode of MODES) {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { FIXTURES_DIR } from '../../src/paths.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -43,5 +44,19 @@ describe('omni-bench audio-padding (tiny preset, AudioCaps fixtures)', () => {
     const differing = records.filter((r) => (r.measures.logitsMaxAbsDiff ?? 0) > 0);
     expect(result.code).toBe(differing.length > 0 ? 1 : 0);
     for (const r of differing) expect(result.stderr).toContain(`${r.dataset}/${r.sampleId}|${r.variant}`);
+  });
+
+  it('lists an invalid manifest row as an error record, outside the sweep table', async () => {
+    const dir = tmp();
+    const manifest = join(dir, 'manifest.csv');
+    writeFileSync(manifest, `sample_id,dataset,video_path,audio_path,question,options,answer\ntone,audiocaps,,${join(FIXTURES_DIR, 'media', 'a01_tone_1s.wav')},What is heard?,,a tone\nbad,audiocaps,,${join(dir, 'missing.wav')},What?,,x\n`);
+    const out = join(dir, 'run');
+    const result = await runCli(['audio-padding', '--model', 'tiny', '--manifest', manifest, '--audio-seconds', '1', '--repeats', '1', '--warmup', '0', '--isolate', 'none', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Audio stage per length and mode');
+    expect(result.stdout).not.toContain('undefined');
+    const records = readRecordsCsv(join(out, 'records.csv')).records;
+    expect(records.filter((r) => r.sampleId === 'bad').every((r) => r.status === 'error')).toBe(true);
+    expect(records.filter((r) => r.sampleId === 'tone').every((r) => r.status === 'ok')).toBe(true);
   });
 });
