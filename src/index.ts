@@ -2,7 +2,7 @@
  * omni-bench's library API: what `import { ... } from 'omni-bench'` gives.
  */
 export { OmniBenchError, UsageError, ModelError, MediaError, DatasetError, ExitCode } from './errors.js';
-export { STAGES, TTFT_STAGES, type StageName, type StageRunner, type StageInfo } from './stages.js';
+export { STAGES, TTFT_STAGES, TRACKS, stageTrack, type StageName, type StageRunner, type StageInfo, type Track } from './stages.js';
 export { VERSION } from './paths.js';
 export * from './datasets/index.js';
 export { OmniModel } from './model/omni-model.js';
@@ -37,7 +37,7 @@ export type {
   ConversationOptions,
 } from './model/types.js';
 export * from './media/index.js';
-export { computeStatistics, createTracker, MemoryPoller, GpuPoller, toChromeTrace } from './profiler/index.js';
+export { computeStatistics, createTracker, MemoryPoller, GpuPoller, toChromeTrace, processCpuMs, concurrencyMeasures, assignLanes } from './profiler/index.js';
 export type { Span, Tracker, MemorySample, MemoryMethod, Statistics } from './profiler/types.js';
 export { registerSpec, listSpecs, getSpec } from './specs/registry.js';
 export type { Spec, SpecRunOptions } from './specs/spec.js';

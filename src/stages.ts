@@ -42,3 +42,29 @@ export function isStageName(value: string): value is StageName {
 export const ROOFLINE_STAGES = ['audio_encoder', 'vision_encoder', 'prefill'] as const;
 /** One of ROOFLINE_STAGES. */
 export type RooflineStage = (typeof ROOFLINE_STAGES)[number];
+
+/**
+ * Where a stage runs (DESIGN.md section 8): the audio branch and the vision branch may run at
+ * the same time (and, streamed, overlap within themselves); both feed the prompt, after which
+ * the 'main' track runs the post-encoder stages one after another.
+ */
+export type Track = 'audio' | 'vision' | 'main';
+
+/** Every track, in the order the trace shows them. */
+export const TRACKS: readonly Track[] = ['main', 'audio', 'vision'];
+
+/**
+ * The track of a stage: `audio_*` stages run on 'audio', `video_decode` and `vision_*` on
+ * 'vision', everything else (prompt, embed, prefill, first_token, decode, any other name) on
+ * 'main'.
+ */
+export function stageTrack(name: string): Track {
+  if (name.startsWith('audio_')) return 'audio';
+  if (name === 'video_decode' || name.startsWith('vision_')) return 'vision';
+  return 'main';
+}
+
+/** Whether `value` names one of TRACKS. */
+export function isTrack(value: string): value is Track {
+  return (TRACKS as readonly string[]).includes(value);
+}

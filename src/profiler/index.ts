@@ -1,10 +1,22 @@
 /**
- * The profiler's public API (src/profiler/): spans, memory and GPU pollers, VmHWM per stage,
- * ORT per-op profiles, the Perfetto trace, statistics, roofline figures and warnings.
+ * The profiler's public API (src/profiler/): spans, their concurrency and CPU time, memory and
+ * GPU pollers, VmHWM per stage, ORT per-op profiles, the Perfetto trace, statistics, roofline
+ * figures and warnings.
  */
 export type { Span, Tracker, MemorySample, MemoryMethod, Statistics } from './types.js';
 export { nowMs } from './clock.js';
-export { createTracker, stageTotals, otherMs, type TimeWindow, type OtherMsOptions } from './tracker.js';
+export { createTracker, stageTotals, otherMs, type TimeWindow, type OtherMsOptions, type TrackerOptions } from './tracker.js';
+export { processCpuMs, parseProcStatTicks, clockTicksPerSecond, type ProcStatTicks } from './cpu-time.js';
+export {
+  unionMs,
+  spanTrack,
+  concurrencyMeasures,
+  branchCpuMs,
+  assignLanes,
+  type Interval,
+  type ConcurrencyWindow,
+  type ConcurrencyMeasures,
+} from './concurrency.js';
 export {
   MemoryPoller,
   DEFAULT_MEM_INTERVAL_MS,

@@ -1,9 +1,13 @@
 /**
  * Chrome/Perfetto trace (trace.json) of one run: stage spans as complete ('X') events on one
- * track per thread or worker, ONNX Runtime kernels on one track per session, and memory as
- * counter ('C') tracks in MB. Open in https://ui.perfetto.dev or chrome://tracing.
- * Format: the Trace Event Format (ts and dur in µs).
+ * thread row per span track ('main', 'audio', 'vision', in that order, then any other label),
+ * with extra rows ('vision #2', ...) where spans of one track overlap (assignLanes: a row's
+ * events must nest, or the viewer draws them wrongly); ONNX Runtime kernels on one row per
+ * session, and memory as counter ('C') tracks in MB. Open in https://ui.perfetto.dev or
+ * chrome://tracing. Format: the Trace Event Format (ts and dur in µs).
  */
+import { TRACKS } from '../stages.js';
+import { assignLanes } from './concurrency.js';
 import type { GpuSample } from './gpu-poller.js';
 import type { OrtOpEvent } from './ort-profile.js';
 import type { MemoryMethod, MemorySample, Span } from './types.js';
@@ -54,7 +58,20 @@ const BYTES_PER_MB = 1e6;
 /** µs with ns precision, which keeps trace.json small. */
 const us = (ms: number): number => Math.round(ms * 1e6) / 1e3;
 
-/** Builds the trace; times become µs since the earliest event. */
+/** The row name of a track's lane: the track itself, then 'vision #2', 'vision #3'... */
+const laneName = (track: string, lane: number): string => (lane === 0 ? track : `${track} #${lane + 1}`);
+
+/** Row order of span tracks: TRACKS first, any other label after them (stable sort keeps first-seen order). */
+const rank = (track: string): number => {
+  const i = (TRACKS as readonly string[]).indexOf(track);
+  return i < 0 ? TRACKS.length : i;
+};
+
+/**
+ * Builds the trace; times become µs since the earliest event. A span's args hold its info, its
+ * depth, `failed`, `trial` (the trial's key) and `cpu_ms` (process CPU during the span) where
+ * the span has them.
+ */
 export function toChromeTrace(input: TraceInput): ChromeTrace {
   const processName = input.processName ?? 'omni-bench';
   const ort = input.ortEvents ?? [];
@@ -67,28 +84,36 @@ export function toChromeTrace(input: TraceInput): ChromeTrace {
   }
   const originEpochMs = Number.isFinite(origin) ? origin : 0;
 
+  // Rows: the span tracks' lanes (main, audio, vision, then other labels as first seen), then ORT sessions.
+  const lanes = assignLanes(input.spans);
+  const laneCount = new Map<string, number>();
+  input.spans.forEach((span, i) => laneCount.set(span.track, Math.max(laneCount.get(span.track) ?? 0, (lanes[i] ?? 0) + 1)));
+  const trackOrder = [...laneCount.keys()].sort((a, b) => rank(a) - rank(b));
   const tids = new Map<string, number>();
-  const tidOf = (track: string): number => {
-    let tid = tids.get(track);
-    if (tid === undefined) tids.set(track, (tid = tids.size + 1));
+  const tidOf = (row: string): number => {
+    let tid = tids.get(row);
+    if (tid === undefined) tids.set(row, (tid = tids.size + 1));
     return tid;
   };
+  for (const track of trackOrder) for (let lane = 0; lane < (laneCount.get(track) ?? 0); lane++) tidOf(laneName(track, lane));
   const events: ChromeTraceEvent[] = [];
 
-  for (const span of input.spans) {
+  input.spans.forEach((span, i) => {
     const args: Record<string, unknown> = { ...span.info, depth: span.depth };
     if (span.failed) args.failed = true;
+    if (span.trial !== undefined) args.trial = span.trial;
+    if (span.cpu) args.cpu_ms = Math.round((span.cpu[1] - span.cpu[0]) * 1e3) / 1e3;
     events.push({
       name: String(span.name),
       cat: 'stage',
       ph: 'X',
       pid: PID,
-      tid: tidOf(span.track),
+      tid: tidOf(laneName(span.track, lanes[i] ?? 0)),
       ts: us(span.startMs - originEpochMs),
       dur: us(span.endMs - span.startMs),
       args,
     });
-  }
+  });
   for (const session of ort) {
     const tid = tidOf(`ort:${session.label}`);
     const base = session.originMs - originEpochMs;

@@ -13,11 +13,24 @@ export interface Span {
   endMs: number;
   /** 0 for top-level spans; nested spans have depth >= 1. */
   depth: number;
-  /** Thread or worker label, one trace track each ('main', 'worker-1', ...). */
+  /**
+   * The span's track: for a canonical stage its stageTrack ('audio', 'vision' or 'main', in
+   * serial runs too, so that trace rows compare across variants); for any other name the
+   * enclosing span's track, or at top level the tracker's own label ('main', 'worker-1', ...).
+   */
   track: string;
   info?: StageInfo;
   /** True when the span's function threw (the span still ends; the error propagates). */
   failed?: boolean;
+  /**
+   * Process CPU time in ms at the span's start and end (absolute readings of processCpuMs():
+   * user + system of every thread of this process plus its reaped children, e.g. ffmpeg).
+   * Process-wide: while spans overlap, a delta is not the span's own CPU. Absent when the
+   * tracker has no CPU reader.
+   */
+  cpu?: [number, number];
+  /** The trial the span belongs to (its keyString), where the runner tags it; trace.json shows it in args. */
+  trial?: string;
 }
 
 /** Collects spans. `stage` is the StageRunner handed to the model and media pipeline. */

@@ -1,12 +1,13 @@
 /**
- * The real instruments: the profiler's clock and tracker, its RSS poller in a worker thread,
- * VmHWM reset per trial, and per-stage peaks.
+ * The real instruments: the profiler's clock and tracker (spans record process CPU time), its
+ * RSS poller in a worker thread, VmHWM reset per trial, and per-stage peaks.
  */
 import { nowMs } from '../profiler/clock.js';
 import { stagePeaks } from '../profiler/memory-peaks.js';
 import { MemoryPoller } from '../profiler/memory-poller.js';
 import { findOnPath, GpuPoller } from '../profiler/gpu-poller.js';
 import { createTracker } from '../profiler/tracker.js';
+import { processCpuMs } from '../profiler/cpu-time.js';
 import { peakRssSupported, readPeakRss, resetPeakRss, withPeakRss } from '../profiler/vmhwm.js';
 import type { StageRunner } from '../stages.js';
 import type { Instruments, MemoryRecorder } from './types.js';
@@ -16,7 +17,8 @@ export function profilerInstruments(): Instruments {
   const vmhwm = peakRssSupported();
   return {
     now: nowMs,
-    createTracker,
+    cpuMs: processCpuMs,
+    createTracker: (track) => createTracker(track, { cpuMs: processCpuMs }),
     async startMemory(intervalMs: number): Promise<MemoryRecorder | undefined> {
       const poller = new MemoryPoller({ intervalMs });
       try {

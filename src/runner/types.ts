@@ -85,6 +85,11 @@ export interface Instruments {
   /** Epoch ms on the tracker's clock. */
   now(): number;
   createTracker(track: string): Tracker;
+  /**
+   * Process CPU time in ms (user + system of every thread plus reaped children; processCpuMs),
+   * read at request start for ttft_cpu_ms. Absent where CPU time is not measured.
+   */
+  cpuMs?(): number;
   /** Starts the RSS poller (worker thread); undefined when unavailable. */
   startMemory?(intervalMs: number): Promise<MemoryRecorder | undefined>;
   /** Resets the kernel's VmHWM counter; false where the OS does not allow it. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toChromeTrace, type ChromeTraceEvent } from '../../src/profiler/trace.js';
 import type { Span } from '../../src/profiler/types.js';
+import { stageTrack } from '../../src/stages.js';
 
 const T0 = 1_700_000_000_000; // epoch ms
 const span = (name: string, start: number, end: number, depth = 0, track = 'main'): Span => ({
@@ -79,5 +80,62 @@ describe('toChromeTrace', () => {
 
   it('handles a run with no spans', () => {
     expect(toChromeTrace({ spans: [] }).traceEvents).toHaveLength(1);
+  });
+});
+
+describe('toChromeTrace lanes', () => {
+  /** A streamed request: audio beside vision, and vision's spans overlapping each other. */
+  const streamed = (name: string, start: number, end: number, depth = 0): Span => span(name, start, end, depth, stageTrack(name));
+  const spans: Span[] = [
+    streamed('audio_decode', 0, 8),
+    streamed('video_decode', 0, 60),
+    streamed('audio_features', 8, 12),
+    streamed('vision_preprocess', 10, 15),
+    streamed('audio_encoder', 12, 40),
+    streamed('vision_encoder', 15, 30),
+    { ...streamed('vision_encoder', 15, 30), name: 'attn', depth: 1, startMs: T0 + 16, endMs: T0 + 20 },
+    streamed('vision_preprocess', 25, 32),
+    streamed('vision_encoder', 32, 50),
+    streamed('vision_preprocess', 55, 60),
+    streamed('vision_encoder', 60, 75),
+    { ...streamed('prompt', 75, 77), trial: 'video-mme/a|baseline|r0|t0', cpu: [1000.25, 1002.5] },
+    streamed('prefill', 77, 120),
+  ];
+  const json = JSON.parse(JSON.stringify(toChromeTrace({ spans, ortEvents: [{ label: 'vision', originMs: T0, events: [] }] }))) as { traceEvents: ChromeTraceEvent[] };
+  const meta = json.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+  const nameOf = new Map(meta.map((e) => [e.tid, e.args!.name as string]));
+  const stages = json.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'stage');
+
+  it('gives each track its own row, main then audio then vision, and extra rows where a track\'s spans overlap', () => {
+    const rows = meta.map((e) => [e.args!.name, json.traceEvents.find((m) => m.name === 'thread_sort_index' && m.tid === e.tid)!.args!.sort_index]);
+    expect(rows).toEqual([
+      ['main', 1],
+      ['audio', 2],
+      ['vision', 3],
+      ['vision #2', 4],
+      ['vision #3', 5],
+      ['ort:vision', 6],
+    ]);
+    expect(stages.filter((e) => e.name.startsWith('audio_')).map((e) => nameOf.get(e.tid))).toEqual(['audio', 'audio', 'audio']);
+    expect(stages.filter((e) => e.name === 'prefill').map((e) => nameOf.get(e.tid))).toEqual(['main']);
+    expect(stages.find((e) => e.name === 'attn') && nameOf.get(stages.find((e) => e.name === 'attn')!.tid)).toBe('vision #2');
+  });
+
+  it('never lets two stage events on one row partially overlap (the viewer would draw them wrongly)', () => {
+    const bad: string[] = [];
+    for (const a of stages) {
+      for (const b of stages) {
+        if (a === b || a.tid !== b.tid) continue;
+        const [aEnd, bEnd] = [a.ts! + a.dur!, b.ts! + b.dur!];
+        // Partial overlap: b starts inside a and ends after it.
+        if (b.ts! > a.ts! && b.ts! < aEnd && bEnd > aEnd) bad.push(`${a.name}@${a.ts} / ${b.name}@${b.ts} on ${nameOf.get(a.tid)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(new Set(stages.map((e) => e.tid)).size).toBe(5);
+  });
+
+  it('carries the trial key and the span\'s process CPU ms in args', () => {
+    expect(stages.find((e) => e.name === 'prompt')!.args).toEqual({ depth: 0, trial: 'video-mme/a|baseline|r0|t0', cpu_ms: 2.25 });
   });
 });

@@ -17,17 +17,18 @@ const span = (name: string, startMs: number, endMs: number, depth = 0, track = '
 });
 
 describe('createTracker', () => {
-  it('records a span on the shared epoch clock with its name, track and info', async () => {
+  it('records a span on the shared epoch clock with its name, the tracker\'s track and info', async () => {
     const tracker = createTracker('worker-1');
     const before = nowMs();
-    const value = await tracker.stage('prefill', () => {
+    const value = await tracker.track('tokenize', () => {
       busy(5);
       return 42;
     }, { tokens: 7 });
     const after = nowMs();
     expect(value).toBe(42);
     const [s] = tracker.spans();
-    expect(s).toMatchObject({ name: 'prefill', depth: 0, track: 'worker-1', info: { tokens: 7 } });
+    expect(s).toMatchObject({ name: 'tokenize', depth: 0, track: 'worker-1', info: { tokens: 7 } });
+    expect(s).not.toHaveProperty('cpu');
     expect(s!.startMs).toBeGreaterThanOrEqual(before);
     expect(s!.endMs).toBeLessThanOrEqual(after);
     expect(s!.endMs - s!.startMs).toBeGreaterThanOrEqual(5);
@@ -71,6 +72,49 @@ describe('createTracker', () => {
     const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
     await Promise.all([tracker.stage('audio_encoder', () => wait(20)), tracker.stage('vision_encoder', () => wait(10))]);
     expect(tracker.spans().map((s) => s.depth)).toEqual([0, 0]);
+  });
+
+  it('puts a canonical stage on its stage track (audio_encoder on audio, prefill on main) whatever the tracker\'s label', async () => {
+    const tracker = createTracker('worker-1');
+    for (const stage of ['audio_decode', 'audio_encoder', 'video_decode', 'vision_preprocess', 'vision_encoder', 'prompt', 'prefill', 'first_token', 'decode'] as const) {
+      await tracker.stage(stage, () => undefined);
+    }
+    expect(Object.fromEntries(tracker.spans().map((s) => [s.name, s.track]))).toEqual({
+      audio_decode: 'audio',
+      audio_encoder: 'audio',
+      video_decode: 'vision',
+      vision_preprocess: 'vision',
+      vision_encoder: 'vision',
+      prompt: 'main',
+      prefill: 'main',
+      first_token: 'main',
+      decode: 'main',
+    });
+  });
+
+  it('puts a nested span of another name on its enclosing span\'s track', async () => {
+    const tracker = createTracker();
+    await tracker.stage('vision_encoder', () => tracker.track('patch_embed', () => tracker.track('conv', () => undefined)));
+    await tracker.track('glue', () => undefined);
+    expect(tracker.spans().map((s) => [s.name, s.depth, s.track])).toEqual([
+      ['vision_encoder', 0, 'vision'],
+      ['patch_embed', 1, 'vision'],
+      ['conv', 2, 'vision'],
+      ['glue', 0, 'main'],
+    ]);
+  });
+
+  it('records the CPU reader\'s readings at span start and end when given one', async () => {
+    let reading = 0;
+    const tracker = createTracker('main', { cpuMs: () => (reading += 10) });
+    await tracker.stage('audio_encoder', () => tracker.track('conv', () => undefined));
+    await expect(tracker.stage('prefill', () => Promise.reject(new Error('oom')))).rejects.toThrow('oom');
+    // Readings in call order: outer start 10, inner 20 and 30, outer end 40, then 50 and 60.
+    expect(tracker.spans().map((s) => [s.name, s.cpu])).toEqual([
+      ['audio_encoder', [10, 40]],
+      ['conv', [20, 30]],
+      ['prefill', [50, 60]],
+    ]);
   });
 
   it('forgets its spans on reset', async () => {
