@@ -4,7 +4,7 @@
  */
 import { TTFT_STAGES } from '../stages.js';
 import { keyString, ROOFLINE_STAGES, type RooflineStage, type TrialRecord } from './record.js';
-import type { Summary } from './summary.js';
+import { shareBase, type Summary } from './summary.js';
 
 /** A table as header + rows of display text. */
 export interface TextTable {
@@ -12,6 +12,8 @@ export interface TextTable {
   title?: string;
   header: string[];
   rows: string[][];
+  /** A line the writers print under the table (what its figures mean). */
+  note?: string;
 }
 
 /** The answer check of a run (DESIGN.md invariant 1): records beyond the logits tolerance. */
@@ -56,28 +58,49 @@ export function formatPct(share: number | undefined): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
+/** The note under a breakdown table whose shares are of the critical path. */
+export const OVERLAP_NOTE = 'stages ran concurrently (overlap_ms > 0): shares are of critical_path_ms; stages off the critical path overlap others';
+
 /**
  * The TTFT breakdown: one row per TTFT stage that ran in any variant, then `other` and `ttft`;
- * per variant the mean ms and its % of mean TTFT; then TPOT, peak RSS and accuracy.
+ * per variant the mean ms and its % of mean TTFT; then TPOT, peak RSS and accuracy. A group
+ * whose stages ran concurrently (shareBase) has its shares of the mean critical path instead,
+ * says so in its header, and the table gains a `critical path` row and OVERLAP_NOTE.
  */
 export function breakdownTable(summary: Summary): TextTable {
   const variants = summary.variants;
-  const header = ['stage', ...variants.flatMap((v) => (variants.length > 1 ? [`${v.group} ms`, `${v.group} %`] : ['mean ms', '% of TTFT']))];
+  const bases = variants.map((v) => shareBase(v));
+  const ofPath = bases.map((b) => b?.metric === 'critical_path_ms');
+  const header = [
+    'stage',
+    ...variants.flatMap((v, i) => {
+      const pct = ofPath[i] ? '% of critical path' : variants.length > 1 ? '%' : '% of TTFT';
+      return variants.length > 1 ? [`${v.group} ms`, `${v.group} ${pct}`] : ['mean ms', pct];
+    }),
+  ];
   const rows: string[][] = [];
   const ran = (metric: string): boolean => variants.some((v) => (v.metrics[metric]?.mean ?? 0) !== 0);
+  const meanAndShare = (metric: string) =>
+    variants.flatMap((v, i) => {
+      const mean = v.metrics[metric]?.mean;
+      const base = bases[i]?.meanMs;
+      return [formatMs(mean), mean !== undefined && base ? formatPct(mean / base) : '-'];
+    });
   for (const stage of [...TTFT_STAGES, 'other']) {
     const metric = `${stage}_ms`;
     if (!ran(metric) && stage !== 'other') continue;
-    rows.push([
-      stage,
-      ...variants.flatMap((v) => {
-        const mean = v.metrics[metric]?.mean;
-        const ttft = v.metrics['ttft_ms']?.mean;
-        return [formatMs(mean), mean !== undefined && ttft ? formatPct(mean / ttft) : '-'];
-      }),
-    ]);
+    rows.push([stage, ...meanAndShare(metric)]);
   }
-  rows.push(['ttft', ...variants.flatMap((v) => [formatMs(v.metrics['ttft_ms']?.mean), v.metrics['ttft_ms'] ? '100.0%' : '-'])]);
+  const anyPath = ofPath.some(Boolean);
+  if (anyPath) rows.push(['critical path', ...meanAndShare('critical_path_ms')]);
+  rows.push([
+    'ttft',
+    ...variants.flatMap((v, i) => {
+      const ttft = v.metrics['ttft_ms'];
+      if (!ttft) return [formatMs(undefined), '-'];
+      return [formatMs(ttft.mean), ofPath[i] ? formatPct(ttft.mean / (bases[i]?.meanMs ?? NaN)) : '100.0%'];
+    }),
+  ]);
   if (ran('tpot_ms')) rows.push(['tpot (decode/token)', ...variants.flatMap((v) => [formatMs(v.metrics['tpot_ms']?.mean), ''])]);
   if (ran('rss_poll_peak_mb')) {
     rows.push(['peak RSS MB (rss-poll)', ...variants.flatMap((v) => [formatMs(v.metrics['rss_poll_peak_mb']?.max), ''])]);
@@ -89,7 +112,7 @@ export function breakdownTable(summary: Summary): TextTable {
     ]);
   }
   rows.push(['trials ok/total', ...variants.flatMap((v) => [`${v.ok}/${v.trials}`, ''])]);
-  return { header, rows };
+  return anyPath ? { header, rows, note: OVERLAP_NOTE } : { header, rows };
 }
 
 /** Statistics of every metric of one variant (n, mean, p50, p90, p99, std, min, max, 95% CI, outliers). */

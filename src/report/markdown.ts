@@ -8,18 +8,23 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** A TextTable as a GitHub Markdown table (numeric columns right-aligned). */
+/** A TextTable as a GitHub Markdown table (numeric columns right-aligned), its note a paragraph under it. */
 export function markdownTable(table: TextTable): string {
   const line = (cells: string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
   const align = table.header.map((_, i) => (i === 0 || table.rows.every((r) => !/^[-\d.]/.test(r[i] ?? '')) ? '---' : '---:'));
-  return [line(table.header), line(align), ...table.rows.map(line)].join('\n');
+  // A blank line ends the table: a text line right under it would be read as one more row.
+  const note = table.note === undefined ? [] : ['', escapeCell(table.note)];
+  return [line(table.header), line(align), ...table.rows.map(line), ...note].join('\n');
 }
 
 /** summary.md text. */
 export function summaryMarkdown(summary: Summary, records: readonly TrialRecord[], info: { complete: boolean; peakGflops?: number; extraTables?: TextTable[]; logits?: LogitsCheck }): string {
   const parts: string[] = [`# ${summary.spec}`, ''];
   if (!info.complete) parts.push('> Interrupted: this summary covers the records written so far (resume to complete it).', '');
-  parts.push('## TTFT breakdown (mean over ok trials, % of mean TTFT)', '', markdownTable(breakdownTable(summary)), '');
+  const breakdown = breakdownTable(summary);
+  // Shares are of the critical path in groups whose stages overlapped (the table's note says so).
+  const shareOf = breakdown.note === undefined ? '% of mean TTFT' : '% of mean TTFT, or of mean critical path where stages ran concurrently';
+  parts.push(`## TTFT breakdown (mean over ok trials, ${shareOf})`, '', markdownTable(breakdown), '');
   const roofline = rooflineTable(records, info.peakGflops);
   if (roofline.rows.length > 0) {
     const peak = info.peakGflops ? `, % of the calibrated fp32 MatMul peak ${info.peakGflops.toFixed(1)} GFLOP/s` : '';

@@ -81,6 +81,16 @@ const TIMING_COLUMNS: Column[] = [
   measure('total_ms', 'totalMs'),
 ];
 
+const CONCURRENCY_COLUMNS: Column[] = [
+  measure('audio_branch_ms', 'audioBranchMs'),
+  measure('vision_branch_ms', 'visionBranchMs'),
+  measure('overlap_ms', 'overlapMs'),
+  measure('critical_path_ms', 'criticalPathMs'),
+  measure('audio_branch_cpu_ms', 'audioBranchCpuMs'),
+  measure('vision_branch_cpu_ms', 'visionBranchCpuMs'),
+  measure('ttft_cpu_ms', 'ttftCpuMs'),
+];
+
 const SIZE_COLUMNS: Column[] = [
   measure('text_tokens', 'textTokens'),
   measure('audio_tokens', 'audioTokens'),
@@ -202,6 +212,7 @@ export function recordColumns(options: { comparesLogits: boolean; params?: reado
     ...KEY_COLUMNS,
     ...(options.params ?? []).map(paramColumn),
     ...TIMING_COLUMNS,
+    ...CONCURRENCY_COLUMNS,
     ...SIZE_COLUMNS,
     ...MEMORY_COLUMNS,
     ...ANSWER_COLUMNS,

@@ -39,6 +39,25 @@ export interface Measures {
   otherMs: number | null;
   /** Request start to the last token, ms. */
   totalMs: number | null;
+  /**
+   * How the stages combined, over request start to first token (src/profiler/concurrency.ts),
+   * ms: each branch's wall time (the union of its spans; null without the branch), the time
+   * spans of two or more tracks ran at once, and the critical path (slower branch + the main
+   * track's stages). Null on records without a TTFT.
+   */
+  audioBranchMs: number | null;
+  visionBranchMs: number | null;
+  overlapMs: number | null;
+  criticalPathMs: number | null;
+  /**
+   * Process CPU ms (all threads plus reaped children such as ffmpeg) spent in each branch's
+   * spans; null without the branch, without CPU readings, or when the branch overlapped another
+   * track (process-wide counters cannot be split between concurrent branches).
+   */
+  audioBranchCpuMs: number | null;
+  visionBranchCpuMs: number | null;
+  /** Process CPU ms (all threads plus reaped children) from request start to the first token id. */
+  ttftCpuMs: number | null;
   /** Prompt tokens per modality and generated tokens. */
   textTokens: number | null;
   audioTokens: number | null;
@@ -136,6 +155,13 @@ export function emptyMeasures(): Measures {
     tpotMs: null,
     otherMs: null,
     totalMs: null,
+    audioBranchMs: null,
+    visionBranchMs: null,
+    overlapMs: null,
+    criticalPathMs: null,
+    audioBranchCpuMs: null,
+    visionBranchCpuMs: null,
+    ttftCpuMs: null,
     textTokens: null,
     audioTokens: null,
     videoTokens: null,

@@ -21,6 +21,13 @@ export const SUMMARY_METRICS: readonly MetricDef[] = [
   { name: 'other_ms', read: (m) => m.otherMs },
   { name: 'tpot_ms', read: (m) => m.tpotMs },
   { name: 'total_ms', read: (m) => m.totalMs },
+  { name: 'critical_path_ms', read: (m) => m.criticalPathMs },
+  { name: 'overlap_ms', read: (m) => m.overlapMs },
+  { name: 'audio_branch_ms', read: (m) => m.audioBranchMs },
+  { name: 'vision_branch_ms', read: (m) => m.visionBranchMs },
+  { name: 'ttft_cpu_ms', read: (m) => m.ttftCpuMs },
+  { name: 'audio_branch_cpu_ms', read: (m) => m.audioBranchCpuMs },
+  { name: 'vision_branch_cpu_ms', read: (m) => m.visionBranchCpuMs },
   { name: 'rss_poll_peak_mb', read: (m) => m.rssPeakMb },
   { name: 'rss_poll_growth_mb', read: (m) => m.rssGrowthMb },
   { name: 'vmhwm_peak_mb', read: (m) => m.vmhwmPeakMb },
@@ -137,6 +144,22 @@ export function summarize(spec: string, records: readonly TrialRecord[]): Summar
     };
   });
   return { spec, variants };
+}
+
+/** Whether stages of a group ran concurrently: some ok record of it has overlap_ms > 0. */
+export function stagesOverlapped(variant: VariantSummary): boolean {
+  return (variant.metrics['overlap_ms']?.max ?? 0) > 0;
+}
+
+/**
+ * What a group's stage shares are computed against: the mean critical_path_ms where its stages
+ * ran concurrently (per-stage times then add up to more than TTFT; stages off the critical path
+ * overlap others), otherwise the mean TTFT. Undefined when that mean is absent or 0.
+ */
+export function shareBase(variant: VariantSummary): { metric: 'ttft_ms' | 'critical_path_ms'; meanMs: number } | undefined {
+  const metric = stagesOverlapped(variant) && (variant.metrics['critical_path_ms']?.mean ?? 0) > 0 ? 'critical_path_ms' : 'ttft_ms';
+  const meanMs = variant.metrics[metric]?.mean;
+  return meanMs ? { metric, meanMs } : undefined;
 }
 
 /** One row of a TTFT breakdown: a stage (or `other`) with its mean ms and share of mean TTFT. */

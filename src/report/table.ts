@@ -1,11 +1,14 @@
-/** Terminal writer: the TTFT breakdown (ms and % of TTFT) as a cli-table3 table. */
+/**
+ * Terminal writer: the TTFT breakdown (ms and % of TTFT, or of the critical path where stages
+ * ran concurrently) as a cli-table3 table.
+ */
 import Table from 'cli-table3';
 import { terminalSafe } from '../safe-text.js';
 import { breakdownTable, logitsCheckLines, rooflineTable, type LogitsCheck, type TextTable } from './format.js';
 import type { TrialRecord } from './record.js';
 import type { Summary } from './summary.js';
 
-/** Renders a TextTable with cli-table3 (numbers right-aligned). */
+/** Renders a TextTable with cli-table3 (numbers right-aligned), its note on the line under it. */
 export function renderTerminalTable(table: TextTable, options: { color?: boolean } = {}): string {
   const t = new Table({
     head: table.header,
@@ -15,7 +18,7 @@ export function renderTerminalTable(table: TextTable, options: { color?: boolean
   });
   // Cells may hold manifest text (sample ids, errors): no escape sequence reaches the terminal.
   for (const row of table.rows) t.push(row.map((cell) => terminalSafe(cell)));
-  return t.toString();
+  return table.note === undefined ? t.toString() : `${t.toString()}\n${terminalSafe(table.note)}`;
 }
 
 /** The breakdown table of a run as the terminal shows it, with a title line; roofline figures when records are given. */

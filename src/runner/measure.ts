@@ -1,9 +1,11 @@
 /**
  * Turns one trial's spans, output and memory samples into the record's raw Measures.
  * TTFT = request start to the end of the first `first_token` span (the first token id);
- * `other` = TTFT not covered by top-level spans.
+ * `other` = TTFT not covered by top-level spans; the concurrency figures (branches, overlap,
+ * critical path, CPU time) are over the same window, request start to first token.
  */
 import { STAGES, TTFT_STAGES } from '../stages.js';
+import { branchCpuMs, concurrencyMeasures } from '../profiler/concurrency.js';
 import { otherMs, stageTotals } from '../profiler/tracker.js';
 import type { MemorySample, Span } from '../profiler/types.js';
 import { emptyMeasures, type Measures } from '../report/record.js';
@@ -17,6 +19,11 @@ export interface TrialMeasurement {
   spans: readonly Span[];
   startMs: number;
   endMs: number;
+  /**
+   * Process CPU ms (Instruments.cpuMs) read at request start; with the spans' `cpu` it gives
+   * ttft_cpu_ms. Absent: ttft_cpu_ms is null.
+   */
+  startCpuMs?: number;
   /** Present when the trial completed. */
   output?: TrialOutput;
   /** rss-poll samples within [startMs, endMs] (and the last one before, for the start figure). */
@@ -34,9 +41,25 @@ export interface TrialMeasurement {
 const mb = (bytes: number | null | undefined): number | null => (bytes === null || bytes === undefined ? null : bytes / BYTES_PER_MB);
 
 /** The first first_token span: its end is when the first token id exists. */
-function firstTokenEnd(spans: readonly Span[]): number | null {
-  const span = spans.find((s) => s.name === 'first_token' && !s.failed);
-  return span ? span.endMs : null;
+function firstTokenSpan(spans: readonly Span[]): Span | undefined {
+  return spans.find((s) => s.name === 'first_token' && !s.failed);
+}
+
+/**
+ * Branch wall times, overlap, critical path and CPU ms of the window [startMs, firstTokenMs]
+ * into `measures`. The CPU figures use the top-level spans that lie in the window, decode left out.
+ */
+function measureConcurrency(measures: Measures, m: TrialMeasurement, firstToken: Span): void {
+  const window = { from: m.startMs, to: firstToken.endMs };
+  const c = concurrencyMeasures(m.spans, window);
+  measures.audioBranchMs = c.audioBranchMs;
+  measures.visionBranchMs = c.visionBranchMs;
+  measures.overlapMs = c.overlapMs;
+  measures.criticalPathMs = c.criticalPathMs;
+  const inWindow = m.spans.filter((s) => s.depth === 0 && s.name !== 'decode' && s.startMs >= window.from && s.endMs <= window.to);
+  measures.audioBranchCpuMs = branchCpuMs(inWindow, 'audio');
+  measures.visionBranchCpuMs = branchCpuMs(inWindow, 'vision');
+  measures.ttftCpuMs = m.startCpuMs !== undefined && firstToken.cpu ? firstToken.cpu[1] - m.startCpuMs : null;
 }
 
 /** Measures of one trial (error trials keep the stage times measured before the failure). */
@@ -48,11 +71,12 @@ export function measureTrial(m: TrialMeasurement): Measures {
     const ms = totals[stage];
     measures.stageMs[stage] = ms ?? (completed ? 0 : null);
   }
-  const firstToken = firstTokenEnd(m.spans);
-  if (completed && firstToken !== null) {
-    const ttft = firstToken - m.startMs;
+  const firstToken = firstTokenSpan(m.spans);
+  if (completed && firstToken) {
+    const ttft = firstToken.endMs - m.startMs;
     measures.ttftMs = ttft;
     measures.otherMs = otherMs(ttft, m.spans, { startMs: m.startMs });
+    measureConcurrency(measures, m, firstToken);
   }
   if (completed) measures.totalMs = m.endMs - m.startMs;
   measures.modelLoadMs = m.modelLoadMs;
