@@ -146,6 +146,14 @@ export interface SampleFramesOptions extends FrameCountOptions, MediaToolOptions
   start?: number;
   /** Window end in seconds (video_end; end_s): frames up to floor(end x fps); past the end is clamped to the last frame. */
   end?: number;
+  /**
+   * Called with each sampled frame as ffmpeg delivers it, in sample order (`position` indexes
+   * the plan's indices), before the whole video is decoded: a streaming encoder starts on the
+   * first frames while ffmpeg still decodes the later ones. Frames the container announced but
+   * that never decode are delivered at the end as copies of the last decoded one. A callback
+   * that throws stops ffmpeg and fails the call.
+   */
+  onFrame?: (frame: Uint8Array, position: number, plan: FramePlan) => void;
 }
 
 /** What sampling will do to a video, computed from probe alone. */
@@ -266,6 +274,11 @@ export async function sampleFrames(path: string, opts: SampleFramesOptions = {})
   const decoded: Uint8Array[] = [];
   let current = new Uint8Array(frameBytes);
   let filled = 0;
+  // Positions of the plan delivered to onFrame so far (indices ascend, so repeats are adjacent).
+  let delivered = 0;
+  const deliver = (frame: Uint8Array, index: number): void => {
+    while (delivered < plan.indices.length && plan.indices[delivered] === index) opts.onFrame?.(frame, delivered++, plan);
+  };
   const onStdout = (chunk: Buffer): void => {
     let at = 0;
     while (at < chunk.length) {
@@ -275,6 +288,7 @@ export async function sampleFrames(path: string, opts: SampleFramesOptions = {})
       at += take;
       if (filled === frameBytes) {
         decoded.push(current);
+        if (opts.onFrame && decoded.length <= unique.length) deliver(current, unique[decoded.length - 1]!);
         current = new Uint8Array(frameBytes);
         filled = 0;
       }
@@ -288,5 +302,6 @@ export async function sampleFrames(path: string, opts: SampleFramesOptions = {})
   // get the last decoded frame, as a reader clamping to the stream end would.
   const byIndex = new Map<number, Uint8Array>();
   unique.forEach((index, k) => byIndex.set(index, decoded[Math.min(k, decoded.length - 1)]!));
+  while (opts.onFrame && delivered < plan.indices.length) deliver(byIndex.get(plan.indices[delivered]!)!, plan.indices[delivered]!);
   return { ...plan, frames: plan.indices.map((i) => byIndex.get(i)!) };
 }

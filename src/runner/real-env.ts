@@ -12,9 +12,9 @@ import { loadManifest, type InvalidRow, type Sample } from '../datasets/manifest
 import { promptText } from '../datasets/prompt.js';
 import { decodeAudioTrack } from '../media/audio.js';
 import { binaryVersion, resolveBinary } from '../media/ffmpeg.js';
-import { sampleFrames, type SampledFrames } from '../media/frames.js';
+import { sampleFrames } from '../media/frames.js';
 import { logMel } from '../media/mel.js';
-import { patchify } from '../media/patchify.js';
+import { patchify, type RgbFrames } from '../media/patchify.js';
 import { ensureModel, modelCacheDir } from '../model/builder/cache.js';
 import { PRESETS } from '../model/builder/presets.js';
 import { OmniModel } from '../model/omni-model.js';
@@ -109,18 +109,32 @@ export async function loadSamples(manifests: readonly string[], options: SpecRun
 
 /** src/media/ behind the runner's MediaLike. */
 export const realMedia: MediaLike = {
-  async decodeAudio(path, window) {
-    const track = await decodeAudioTrack(path, window);
+  branchWorkerSafe: true,
+  async decodeAudio(path, window, options = {}) {
+    const track = await decodeAudioTrack(path, { ...window, ...(options.signal ? { signal: options.signal } : {}) });
     return track.status === 'ok' ? { kind: 'audio', samples: track.samples } : { kind: 'no-audio' };
   },
   logMel: (samples, options) => logMel(samples, { padding: options.padding, ...(options.chunkLengthS !== undefined ? { chunkLengthS: options.chunkLengthS } : {}) }),
-  async sampleFrames(path, window) {
-    const sampled = await sampleFrames(path, { ...(window.start !== undefined ? { start: window.start } : {}), ...(window.end !== undefined ? { end: window.end } : {}) });
+  async sampleFrames(path, window, options = {}) {
+    const { onFrame } = options;
+    const sampled = await sampleFrames(path, {
+      ...(window.start !== undefined ? { start: window.start } : {}),
+      ...(window.end !== undefined ? { end: window.end } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(onFrame
+        ? {
+            onFrame: (frame, position, plan) => {
+              const one: RgbFrames = { frames: [frame], width: plan.width, height: plan.height, sampleFps: plan.sampleFps };
+              onFrame({ frames: one, count: 1, width: plan.width, height: plan.height, seconds: 1 / plan.sampleFps }, position);
+            },
+          }
+        : {}),
+    });
     // Seconds of video the frames were sampled from: the clip window, clamped to the file.
     const seconds = (sampled.endFrame - sampled.startFrame + 1) / sampled.videoFps;
     return { frames: sampled, count: sampled.frames.length, width: sampled.width, height: sampled.height, seconds };
   },
-  patchify: (video) => patchify(video.frames as SampledFrames),
+  patchify: (video) => patchify(video.frames as RgbFrames),
 };
 
 /** sha256 over genai_config.json and the names and sizes of the model's files (cheap, stable). */

@@ -4,7 +4,8 @@
  * media pipeline and profiler.
  */
 import type { StageRunner } from '../stages.js';
-import type { AudioEncodeOptions, EncoderOutput, GenerateOptions, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
+import type { AudioEncodeOptions, EncoderOutput, GenerateOptions, GenerateResult, MelFeatures, Message, VisionEncodeOptions, VisionPatches } from '../model/types.js';
+import type { WorkerSessionSource } from '../model/branch-worker.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span, Tracker } from '../profiler/types.js';
 
@@ -44,8 +45,18 @@ export interface ModelLike {
    * ones. Absent or 0: pass every message.
    */
   heldMessages?(): number;
+  /**
+   * Mel frames of one audio encoder window (attention never crosses one): the streaming encoder
+   * encodes window by window. Absent: audio is encoded in one run.
+   */
+  readonly audioWindowFrames?: number;
+  /**
+   * The file and options a worker thread loads to run an encoder there (OmniModel); absent on a
+   * model that cannot be loaded in another thread: the encode middleware then run it here.
+   */
+  sessionSource?(component: 'speech' | 'vision', intraOpThreads?: number): WorkerSessionSource;
   encodeAudio(mel: MelFeatures, options?: AudioEncodeOptions): Promise<EncoderOutput>;
-  encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
+  encodeVision(patches: VisionPatches, options?: VisionEncodeOptions): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
 }
 
@@ -63,11 +74,32 @@ export interface SampledVideo {
   seconds: number;
 }
 
+/** Options of MediaLike's decoders. */
+export interface DecodeOptions {
+  /** Aborting kills the decoder (ffmpeg) and rejects: a failed sibling branch stops this one. */
+  signal?: AbortSignal;
+}
+
+/** Options of MediaLike.sampleFrames. */
+export interface SampleFramesCallOptions extends DecodeOptions {
+  /**
+   * Receives each sampled frame as a one-frame SampledVideo (same size and sample rate as the
+   * whole), in sample order, while the decoder still runs (a streaming pipeline groups them).
+   * A media that cannot stream never calls it; the caller then works on the returned video.
+   */
+  onFrame?(frame: SampledVideo, position: number): void;
+}
+
 /** The media calls a pipeline makes (src/media/ through an adapter; tests pass a double). */
 export interface MediaLike {
-  decodeAudio(path: string, window: { start?: number; duration?: number }): Promise<DecodedAudio>;
+  /**
+   * True when logMel and patchify are src/media's own functions on src/media's frames, so that
+   * a branch worker thread may run them in their place (the encode middleware); absent on doubles.
+   */
+  readonly branchWorkerSafe?: boolean;
+  decodeAudio(path: string, window: { start?: number; duration?: number }, options?: DecodeOptions): Promise<DecodedAudio>;
   logMel(samples: Float32Array, options: { padding: 'dynamic' | 'max_length'; chunkLengthS?: number }): MelFeatures | Promise<MelFeatures>;
-  sampleFrames(path: string, window: { start?: number; end?: number }): Promise<SampledVideo>;
+  sampleFrames(path: string, window: { start?: number; end?: number }, options?: SampleFramesCallOptions): Promise<SampledVideo>;
   patchify(video: SampledVideo): VisionPatches | Promise<VisionPatches>;
 }
 

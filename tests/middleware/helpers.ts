@@ -50,7 +50,7 @@ export function answerOf(result: GenerateResult): Message {
 }
 
 /** src/media behind the runner's MediaLike (as the CLI's adapter), with a count of calls per stage. */
-export function countingMedia(): { media: MediaLike; calls: Record<keyof MediaLike, number> } {
+export function countingMedia(): { media: MediaLike; calls: Record<Exclude<keyof MediaLike, 'branchWorkerSafe'>, number> } {
   const calls = { decodeAudio: 0, logMel: 0, sampleFrames: 0, patchify: 0 };
   const media: MediaLike = {
     async decodeAudio(path, window) {
