@@ -8,16 +8,18 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import { runStage } from '../stages.js';
-import { COMPONENTS, GENAI_CONFIG_FILE, layerName, readGenaiConfig, type ComponentName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
+import { COMPONENTS, componentPath, GENAI_CONFIG_FILE, layerName, readGenaiConfig, type ComponentName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
 import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { greedyGenerate } from './generate.js';
 import { buildPrompt, QWEN_OMNI_TOKEN_IDS, type PromptContext } from './prompt.js';
 import { checkShape, openSessions, runSession, sessionOptionsFor } from './sessions.js';
 import { OmniTokenizer } from './tokenizer.js';
+import type { SessionRunner, SessionRunResult, WorkerSessionSource } from './branch-worker.js';
 import { audioTokens } from './flops.js';
 import type {
   AudioEncodeOptions,
   BuiltPrompt,
+  VisionEncodeOptions,
   DecoderOutput,
   EncoderOutput,
   GenerateOptions,
@@ -100,6 +102,31 @@ export class OmniModel {
     return sessionOptionsFor(this.loadOptions, component);
   }
 
+  /**
+   * The file and session options a worker thread loads to run `component` there (the parallel
+   * and streaming encode middleware), with `intraOpThreads` threads when given. A profiled run
+   * profiles the worker's session under its own prefix (`<prefix>_<component>-worker`).
+   */
+  sessionSource(component: 'speech' | 'vision', intraOpThreads?: number): WorkerSessionSource {
+    this.checkOpen();
+    const options = sessionOptionsFor(
+      {
+        ...this.loadOptions,
+        ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
+        ...(this.loadOptions.profileFilePrefix !== undefined ? { profileFilePrefix: `${this.loadOptions.profileFilePrefix}_${component}-worker` } : {}),
+      },
+    );
+    return { path: componentPath(this.dir, this.config, component), options };
+  }
+
+  /**
+   * Mel frames of one audio encoder window (2 x n_window: 200, 2 s, for Qwen2.5-Omni): attention
+   * never crosses a window, so audio can be encoded window by window with the same tokens.
+   */
+  get audioWindowFrames(): number {
+    return 2 * this.config.model.speech.n_window;
+  }
+
   /** The session of a component, for inspection (input metadata, profiling). */
   session(component: ComponentName): ort.InferenceSession {
     this.checkOpen();
@@ -145,10 +172,13 @@ export class OmniModel {
       const window = 2 * s.n_window;
       mask.fill(1, Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window));
     }
-    const result = await runSession('speech', this.sessions.speech, {
+    const { outputs: result, inputs } = await this.runComponent('speech', {
       [s.inputs.input_features]: tensorF32(mel.data, [1, bins, mel.frames]),
       [s.inputs.feature_attention_mask]: tensorI64(mask, [1, mel.frames]),
-    });
+    }, options.run);
+    // A worker borrowed the features' buffer: take it back (same memory, a new view).
+    const returned = inputs?.[s.inputs.input_features];
+    if (returned) mel.data = returned.data as Float32Array;
     const encoded = this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
     // The encoder keeps every window holding a marked frame (the partial last window whole).
     const window = 2 * s.n_window;
@@ -159,7 +189,7 @@ export class OmniModel {
   }
 
   /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w]. */
-  async encodeVision(patches: VisionPatches): Promise<EncoderOutput> {
+  async encodeVision(patches: VisionPatches, options: VisionEncodeOptions = {}): Promise<EncoderOutput> {
     this.checkOpen();
     const v = this.config.model.vision;
     const patchDim = 3 * v.temporal_patch_size * v.patch_size * v.patch_size;
@@ -169,10 +199,12 @@ export class OmniModel {
     if (h % v.spatial_merge_size || w % v.spatial_merge_size) {
       throw new ModelError(`input '${v.inputs.image_grid_thw}': h and w must be multiples of ${v.spatial_merge_size}, given [${t}, ${h}, ${w}]`);
     }
-    const result = await runSession('vision', this.sessions.vision, {
+    const { outputs: result, inputs } = await this.runComponent('vision', {
       [v.inputs.pixel_values]: tensorF32(patches.pixelValues, [n, patchDim]),
       [v.inputs.image_grid_thw]: tensorI64([t, h, w], [1, 3]),
-    });
+    }, options.run);
+    const returned = inputs?.[v.inputs.pixel_values];
+    if (returned) patches.pixelValues = returned.data as Float32Array;
     return this.encoderOutput('vision', output('vision', result, v.outputs.image_features));
   }
 
@@ -281,6 +313,12 @@ export class OmniModel {
       if (this.loadOptions.profileFilePrefix !== undefined) session.endProfiling();
       await session.release();
     }
+  }
+
+  /** Runs a component's session here, or through `run` (a worker thread); a runner's failure names the component. */
+  private async runComponent(component: 'speech' | 'vision', feeds: Record<string, ort.Tensor>, run?: SessionRunner): Promise<SessionRunResult> {
+    if (!run) return { outputs: await runSession(component, this.sessions[component], feeds) };
+    return run(feeds);
   }
 
   private promptContext(): PromptContext {

@@ -4,6 +4,7 @@
  */
 import type { Tensor } from 'onnxruntime-node';
 import type { StageRunner } from '../stages.js';
+import type { SessionRunner } from './branch-worker.js';
 
 /** Log-mel features as src/media/ produces them: [melBins, frames] row-major. */
 export interface MelFeatures {
@@ -26,6 +27,18 @@ export interface AudioEncodeOptions {
    * Default false: windows of padding are dropped before the encoder.
    */
   encodePadding?: boolean;
+  /**
+   * Runs the speech session elsewhere (a worker thread: src/model/branch-worker.ts) instead of
+   * on the calling thread. The features' buffer is lent to it and `mel.data` is replaced by a
+   * view on the buffer handed back (same values). Default: the model's own session.
+   */
+  run?: SessionRunner;
+}
+
+/** Options of OmniModel.encodeVision. */
+export interface VisionEncodeOptions {
+  /** Runs the vision session elsewhere (a worker thread), as AudioEncodeOptions.run; `patches.pixelValues` is lent and handed back. */
+  run?: SessionRunner;
 }
 
 /** Patches for the vision encoder as src/media/patchify produces them. */
