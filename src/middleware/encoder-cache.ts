@@ -20,12 +20,12 @@
  */
 import { createHash } from 'node:crypto';
 import { FPS_MAX_FRAMES, FPS_MIN_FRAMES, DEFAULT_SAMPLE_FPS, VIDEO_MAX_PIXELS, VIDEO_MIN_PIXELS, VIDEO_TOTAL_PIXELS } from '../media/frames.js';
-import type { AudioEncodeOptions, MelFeatures, VisionPatches } from '../model/types.js';
+import type { AudioEncodeOptions, MelFeatures, VisionEncodeOptions, VisionPatches } from '../model/types.js';
 import type { MediaLike, ModelLike, SampledVideo } from '../runner/types.js';
 import { ContentKeys } from './content-key.js';
 import { ByteLru } from './lru.js';
 import type { Middleware, MiddlewareStats, Stack } from './types.js';
-import { override, retainedBytes } from './wrap.js';
+import { holdsDetachedBuffer, override, retainedBytes } from './wrap.js';
 
 /** Default byte budget of the encoder cache, MB (10^6 bytes). */
 export const DEFAULT_CACHE_MB = 1024;
@@ -57,7 +57,12 @@ export function createEncoderCache(options: EncoderCacheOptions): Middleware {
   /** Looks `key` up; on a miss runs `compute` and stores its value. Either way the value carries its key. */
   async function cached<V extends object>(key: string | undefined, compute: () => V | Promise<V>): Promise<V> {
     if (key !== undefined) {
-      const stored = store.get(key);
+      let stored = store.get(key);
+      // A buffer lent to a worker thread that died with it is detached: that entry is lost, not served.
+      if (stored !== undefined && holdsDetachedBuffer(stored)) {
+        store.delete(key);
+        stored = undefined;
+      }
       if (stored !== undefined) {
         hits++;
         return stored as V;
@@ -78,20 +83,21 @@ export function createEncoderCache(options: EncoderCacheOptions): Middleware {
   function wrap(stack: Stack): Stack {
     const { media: m, model: x } = stack;
     const media = override<MediaLike>(m, {
-      async decodeAudio(path, window) {
+      async decodeAudio(path, window, callOptions) {
         const file = await fileDigest(path);
         const key = file === undefined ? undefined : stageKey('decodeAudio', `${file}|${keys.value(window)}`);
-        const decoded = await cached(key, () => m.decodeAudio(path, window));
+        const decoded = await cached(key, () => m.decodeAudio(path, window, callOptions));
         if (decoded.kind === 'audio' && key !== undefined) keys.setOrigin(decoded.samples, key);
         return decoded;
       },
       logMel(samples, opts) {
         return cached(stageKey('logMel', `${keys.value(samples)}|${keys.value(opts)}`), () => m.logMel(samples, opts));
       },
-      async sampleFrames(path, window) {
+      async sampleFrames(path, window, callOptions) {
         const file = await fileDigest(path);
         const key = file === undefined ? undefined : stageKey('sampleFrames', `${file}|${keys.value(window)}|${FRAME_PLAN}`);
-        return cached(key, () => m.sampleFrames(path, window));
+        // A hit delivers no frame to callOptions.onFrame: the caller works on the returned video.
+        return cached(key, () => m.sampleFrames(path, window, callOptions));
       },
       patchify(video: SampledVideo) {
         return cached(stageKey('patchify', keys.value(video)), () => m.patchify(video));
@@ -103,13 +109,13 @@ export function createEncoderCache(options: EncoderCacheOptions): Middleware {
         const out = await cached(stageKey('encodeAudio', `${keys.value(mel)}|padding=${opts.encodePadding === true}`), () => x.encodeAudio(mel, opts));
         return hits > before ? { ...out, fromCache: true } : out;
       },
-      async encodeVision(patches: VisionPatches) {
+      async encodeVision(patches: VisionPatches, opts: VisionEncodeOptions = {}) {
         const before = hits;
-        const out = await cached(stageKey('encodeVision', keys.value(patches)), () => x.encodeVision(patches));
+        const out = await cached(stageKey('encodeVision', keys.value(patches)), () => x.encodeVision(patches, opts));
         return hits > before ? { ...out, fromCache: true } : out;
       },
     });
-    return { media, model };
+    return { ...stack, media, model };
   }
 
   return {

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { createDynamicPadding } from './dynamic-padding.js';
+import { createEncodeWorkers, defaultBranchThreads, type BranchThreads } from './encode-workers.js';
 import { createEncoderCache } from './encoder-cache.js';
 import { createKvCache } from './kv-cache.js';
 import type { Middleware, MiddlewareStats, ResetScope, Stack } from './types.js';
@@ -15,6 +16,8 @@ export interface MiddlewareContext {
   modelId: string;
   /** The encoder cache's byte budget, MB (10^6 bytes); 0 stores nothing. Default 1024. */
   cacheMb?: number;
+  /** Intra-op threads of the audio and vision encoder sessions of the encode middleware. Default defaultBranchThreads(). */
+  branchThreads?: BranchThreads;
 }
 
 /**
@@ -22,6 +25,8 @@ export interface MiddlewareContext {
  * One line per middleware.
  */
 const REGISTRY: ReadonlyArray<readonly [string, (context: MiddlewareContext) => Middleware]> = [
+  ['parallel-encode', (c) => createEncodeWorkers({ schedule: 'parallel', threads: c.branchThreads ?? defaultBranchThreads() })],
+  ['streaming-encode', (c) => createEncodeWorkers({ schedule: 'streaming', threads: c.branchThreads ?? defaultBranchThreads() })],
   ['dynamic-padding', () => createDynamicPadding()],
   ['encoder-cache', (c) => createEncoderCache({ modelId: c.modelId, ...(c.cacheMb !== undefined ? { cacheMb: c.cacheMb } : {}) })],
   ['kv-cache', () => createKvCache()],
@@ -59,6 +64,8 @@ export function createMiddleware(names: readonly string[], context: MiddlewareCo
   const failures: { name: string; error: unknown }[] = [];
   for (const [name, create] of REGISTRY) {
     if (!names.includes(name)) continue;
+    // streaming-encode runs the branches in parallel too: with both named, it alone is made.
+    if (name === 'parallel-encode' && names.includes('streaming-encode')) continue;
     try {
       made.push(create(context));
     } catch (error) {
@@ -79,7 +86,8 @@ export function createMiddleware(names: readonly string[], context: MiddlewareCo
 
 /** Wraps `stack` with each middleware in turn: the first wraps the plain stack, the last is outermost. */
 export function composeStack(stack: Stack, middlewares: readonly Middleware[]): Stack {
-  return middlewares.reduce((s, m) => m.wrap(s), stack);
+  // A middleware that returns only model and media keeps what inner ones set (the schedule).
+  return middlewares.reduce<Stack>((s, m) => ({ ...s, ...m.wrap(s) }), stack);
 }
 
 /** Resets every middleware. */

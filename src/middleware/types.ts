@@ -6,10 +6,20 @@
  */
 import type { MediaLike, ModelLike } from '../runner/types.js';
 
-/** The stage functions one request pipeline calls. */
+/**
+ * How a request pipeline orders its two media branches (audio: decode, features, encoder;
+ * vision: decode, preprocess, encoder): `serial`, one stage after the other as Qwen2.5-Omni's
+ * reference code does; `parallel`, both branches at once; `streaming`, both at once with the
+ * vision encoder started on each temporal group of frames while the video still decodes.
+ */
+export type Schedule = 'serial' | 'parallel' | 'streaming';
+
+/** The stage functions one request pipeline calls, and how it may order them. */
 export interface Stack {
   model: ModelLike;
   media: MediaLike;
+  /** Set by the encode middleware; default `serial`. */
+  schedule?: Schedule;
 }
 
 /**

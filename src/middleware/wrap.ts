@@ -42,3 +42,26 @@ export function tensorBytes(tensor: { data: unknown }): number {
   const data = tensor.data;
   return ArrayBuffer.isView(data) ? data.byteLength : 0;
 }
+
+/**
+ * True when a typed array reachable from `value` (as retainedBytes walks it) has been detached:
+ * its buffer was transferred to a worker thread and never handed back (the worker died).
+ */
+export function holdsDetachedBuffer(value: unknown, depth = 4, seen: Set<unknown> = new Set()): boolean {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return false;
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) return value.buffer.byteLength === 0 && !(value.buffer instanceof SharedArrayBuffer) && isDetached(value.buffer);
+  if (depth === 0) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) if (holdsDetachedBuffer(item, depth - 1, seen)) return true;
+  return false;
+}
+
+/** Node 20 has no ArrayBuffer.prototype.detached: a detached buffer refuses to be sliced. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}

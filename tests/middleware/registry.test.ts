@@ -14,10 +14,10 @@ import type { Middleware, Stack } from '../../src/middleware/types.js';
 
 describe('middleware registry', () => {
   it('parses none, all and lists into names in wrapping order, without duplicates', () => {
-    expect(MIDDLEWARE_NAMES).toEqual(['dynamic-padding', 'encoder-cache', 'kv-cache']);
+    expect(MIDDLEWARE_NAMES).toEqual(['parallel-encode', 'streaming-encode', 'dynamic-padding', 'encoder-cache', 'kv-cache']);
     expect(parseMiddlewareList('none')).toEqual([]);
     expect(parseMiddlewareList('')).toEqual([]);
-    expect(parseMiddlewareList('all')).toEqual(['dynamic-padding', 'encoder-cache', 'kv-cache']);
+    expect(parseMiddlewareList('all')).toEqual(['parallel-encode', 'streaming-encode', 'dynamic-padding', 'encoder-cache', 'kv-cache']);
     expect(parseMiddlewareList('kv-cache, encoder-cache,kv-cache')).toEqual(['encoder-cache', 'kv-cache']);
   });
 
@@ -32,7 +32,7 @@ describe('middleware registry', () => {
     })();
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe(
-      "--middleware: unknown middleware 'kv-cahce', 'flash' (known: dynamic-padding, encoder-cache, kv-cache; or none, all)",
+      "--middleware: unknown middleware 'kv-cahce', 'flash' (known: parallel-encode, streaming-encode, dynamic-padding, encoder-cache, kv-cache; or none, all)",
     );
     expect(() => parseMiddlewareList('none,kv-cache')).toThrow(/none and all stand alone/);
     expect(() => parseMiddlewareList('kv-cache,,encoder-cache')).toThrow(/empty name/);
@@ -40,9 +40,12 @@ describe('middleware registry', () => {
   });
 
   it('creates each named middleware and reports every failed creation by name', () => {
+    // streaming-encode runs the branches in parallel too: with both named, parallel-encode is not made.
     const made = createMiddleware(parseMiddlewareList('all'), { modelId: 'm', cacheMb: 8 });
-    expect(made.map((m) => m.name)).toEqual(['dynamic-padding', 'encoder-cache', 'kv-cache']);
-    expect(middlewareLabel(made)).toBe('dynamic-padding+encoder-cache+kv-cache');
+    expect(made.map((m) => m.name)).toEqual(['streaming-encode', 'dynamic-padding', 'encoder-cache', 'kv-cache']);
+    expect(middlewareLabel(made)).toBe('streaming-encode+dynamic-padding+encoder-cache+kv-cache');
+    expect(createMiddleware(['parallel-encode'], { modelId: 'm' }).map((m) => m.name)).toEqual(['parallel-encode']);
+    expect(() => createMiddleware(['parallel-encode'], { modelId: 'm', branchThreads: { audio: 0, vision: 1 } })).toThrow(/threads of the audio branch must be an integer >= 1, got 0/);
     expect(middlewareLabel([])).toBe('none');
     expect(() => createMiddleware(['encoder-cache'], { modelId: 'm', cacheMb: -1 })).toThrow(
       /^middleware could not be created: encoder-cache: cacheMb must be a number >= 0, got -1$/,
