@@ -17,7 +17,7 @@ const realEnvironment: EnvironmentFactory = async () => (await import('../runner
 
 const COMMON_KEYS: readonly (keyof CommonOptions)[] = [
   'manifest', 'model', 'ep', 'threads', 'warmup', 'repeats', 'maxSamples', 'seed', 'shard', 'maxNewTokens',
-  'out', 'resume', 'json', 'quiet', 'ortProfile', 'memIntervalMs', 'memArena', 'isolate', 'ffmpeg', 'ffprobe', 'middleware', 'cacheMb', 'logitsTolerance', 'variants',
+  'out', 'resume', 'json', 'quiet', 'ortProfile', 'memIntervalMs', 'memArena', 'isolate', 'ffmpeg', 'ffprobe', 'middleware', 'cacheMb', 'threadsAudio', 'threadsVision', 'logitsTolerance', 'variants',
 ];
 
 /** Splits commander's parsed values into the shared options and the spec's own. */

@@ -80,6 +80,12 @@ export interface RunMeta {
   calibration?: Record<string, unknown>;
   memory: { method: string; intervalMs: number; vmhwm: boolean; gpu: string };
   isolation: 'none' | 'process';
+  /**
+   * Intra-op threads of the encode middleware's worker sessions (parallel-encode,
+   * streaming-encode), present when a variant uses them: the split, the cores it split, and
+   * whether it is the default or the command line's.
+   */
+  branchThreads?: { audio: number; vision: number; cores: number; source: 'default split' | '--threads-audio/--threads-vision'; allowSpinning: false };
   /** Manifest rows read, valid and invalid. */
   samples?: { valid: number; invalid: number };
   interrupted?: boolean;

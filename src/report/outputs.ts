@@ -53,7 +53,7 @@ export async function writeOutputs(
     /** --logits-tolerance of the run (default 1e-4). */
     logitsTolerance?: number;
     /** The spec's own charts (Spec.charts). */
-    extraCharts?: (summary: Summary, records: readonly TrialRecord[]) => SpecChart[];
+    extraCharts?: (summary: Summary, records: readonly TrialRecord[], spans: readonly Span[]) => SpecChart[];
   },
 ): Promise<OutputsResult> {
   const summary = summarize(input.spec, input.records);
@@ -79,7 +79,7 @@ export async function writeOutputs(
       extraTables: tables,
     }),
   );
-  const specCharts = input.extraCharts ? input.extraCharts(summary, input.records) : [];
+  const specCharts = input.extraCharts ? input.extraCharts(summary, input.records, input.timeline?.spans ?? []) : [];
   await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, specCharts, ...(input.timeline ? { timeline: input.timeline } : {}) }));
   if (input.timeline && input.timeline.spans.length > 0) {
     const timeline = input.timeline;

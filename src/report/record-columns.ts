@@ -172,6 +172,7 @@ const MIDDLEWARE_COLUMNS: Column[] = [
   measure('kv_cache_mb', 'kvCacheMb'),
   measure('encoder_frames', 'encoderFrames'),
   measure('audio_features_max_abs_diff', 'audioFeaturesMaxAbsDiff'),
+  measure('encoder_features_max_abs_diff', 'encoderFeaturesMaxAbsDiff'),
 ];
 
 /** Prefix of the sweep parameter columns (hyperfine's `parameter_<name>`). */

@@ -124,6 +124,8 @@ export interface Measures {
   encoderFrames: number | null;
   /** Max abs diff of the real frames' log-mel against the spec's reference features. */
   audioFeaturesMaxAbsDiff: number | null;
+  /** Max abs diff of the encoders' output features (audio and vision tokens) against the spec's reference variant's. */
+  encoderFeaturesMaxAbsDiff: number | null;
 }
 
 /** The spec- and middleware-reported measures a trial may fill (TrialOutput.measures). */
@@ -200,6 +202,7 @@ export function emptyMeasures(): Measures {
     kvCacheMb: null,
     encoderFrames: null,
     audioFeaturesMaxAbsDiff: null,
+    encoderFeaturesMaxAbsDiff: null,
   };
 }
 

@@ -34,6 +34,7 @@ export const SUMMARY_METRICS: readonly MetricDef[] = [
   { name: 'gpu_smi_peak_mb', read: (m) => m.gpuPeakMb },
   { name: 'logits_max_abs_diff', read: (m) => m.logitsMaxAbsDiff },
   { name: 'audio_features_max_abs_diff', read: (m) => m.audioFeaturesMaxAbsDiff },
+  { name: 'encoder_features_max_abs_diff', read: (m) => m.encoderFeaturesMaxAbsDiff },
   { name: 'cached_tokens', read: (m) => m.cachedTokens },
   { name: 'new_tokens', read: (m) => m.newTokens },
   { name: 'kv_cache_mb', read: (m) => m.kvCacheMb },

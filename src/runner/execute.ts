@@ -19,7 +19,7 @@ import { logitsCheckLines, type LogitsCheck } from '../report/format.js';
 import { summaryJson } from '../report/json.js';
 import { writeModuleBreakdown } from '../report/module-breakdown.js';
 import { ortProfilePrefix } from './results-dir.js';
-import type { Spec, SpecRunOptions } from '../specs/spec.js';
+import type { Spec, SpecRunOptions, Variant } from '../specs/spec.js';
 import { capThreads } from '../specs/common-options.js';
 import { runVariantsIsolated } from './isolate.js';
 import { resultWarnings } from './quality.js';
@@ -29,7 +29,8 @@ import { createProgress, silentProgress } from './progress.js';
 import { defaultResultsDir, prepareResultsDir, resultPath } from './results-dir.js';
 import { acquireResultsLock, type ResultsLock } from './results-lock.js';
 import { loadResumeState } from './resume.js';
-import { planRun, runSpec, type LoadedModel } from './run.js';
+import { branchThreadsOf, planRun, runSpec, type LoadedModel } from './run.js';
+import { availableParallelism } from 'node:os';
 import type { BenchSample, Instruments, InvalidSample, MediaLike } from './types.js';
 
 /** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
@@ -123,6 +124,15 @@ function refuseForeignRecords(dir: string, existing: readonly TrialRecord[], pla
   throw new UsageError(
     `--resume ${dir}: ${foreign.length} record(s) in records.csv are not trials of this run (first: ${terminalSafe(keyString(first))}); the manifests or options changed since, or the file holds another run's records`,
   );
+}
+
+/** meta.json's branchThreads when a variant (or --middleware) runs the encode middleware. */
+function branchThreadsMeta(variants: readonly Variant[], options: SpecRunOptions): Pick<RunMeta, 'branchThreads'> {
+  const encode = ['parallel-encode', 'streaming-encode'];
+  const used = variants.some((v) => (v.middleware ?? []).some((m) => encode.includes(m))) || options.middleware.some((m) => encode.includes(m));
+  if (!used) return {};
+  const explicit = options.threadsAudio !== undefined || options.threadsVision !== undefined;
+  return { branchThreads: { ...branchThreadsOf(options), cores: availableParallelism(), source: explicit ? '--threads-audio/--threads-vision' : 'default split', allowSpinning: false } };
 }
 
 /** Exit code from the records: 0 all ok, 1 some failed, 2 none ok. */
@@ -244,6 +254,7 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     ...(spec.reference ? { reference: spec.reference } : {}),
     memory: env.memoryInfo?.(options) ?? { method: 'rss-poll', intervalMs: options.memIntervalMs, vmhwm: false, gpu: 'unavailable' },
     isolation,
+    ...branchThreadsMeta(variants, options),
     samples: { valid: samples.length, invalid: invalid.length },
     ...(warnings.length > 0 ? { warnings } : {}),
   };

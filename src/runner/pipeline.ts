@@ -10,6 +10,8 @@ import { MediaError } from '../errors.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
+import type { Schedule } from '../middleware/types.js';
+import { concatEncoderOutputs } from '../middleware/encode-workers.js';
 
 /** Audio padding modes (DESIGN.md section 4). */
 export type AudioPadding = 'pad-all' | 'pad-features' | 'dynamic';
@@ -59,6 +61,8 @@ export interface RequestOutput {
   mel?: MelFeatures;
   media: RequestMedia;
   work: RequestWork;
+  /** The encoders' output features (what the LLM got), for the answer check against a reference. */
+  encoderFeatures: { audio?: Float32Array; vision?: Float32Array };
 }
 
 /** Audio sample rate of decodeAudio's output, Hz (Whisper's). */
@@ -87,12 +91,14 @@ export function stripMelPadding(mel: MelFeatures): MelFeatures {
   return { data, frames: mel.validFrames, validFrames: mel.validFrames, melBins: bins };
 }
 
+/** The encoded media of one user turn: audio features, and video features with their grid. */
+export interface MessageParts {
+  audio?: EncoderOutput;
+  video?: { features: EncoderOutput; patches: Pick<VisionPatches, 'gridThw' | 'secondsPerGrid'> };
+}
+
 /** Builds the user message: media parts first (Qwen's order), then the question text. */
-export function buildMessages(
-  prompt: string,
-  parts: { audio?: EncoderOutput; video?: { features: EncoderOutput; patches: VisionPatches } },
-  audioInVideo: boolean,
-): Message[] {
+export function buildMessages(prompt: string, parts: MessageParts, audioInVideo: boolean): Message[] {
   const content: ContentPart[] = [];
   const { audio, video } = parts;
   if (video) {
@@ -123,124 +129,298 @@ function clipWindow(sample: BenchSample): { start?: number; duration?: number; e
 
 /** The media of one request, encoded: the message parts the LLM gets, and what the records report. */
 export interface EncodedMedia {
-  parts: { audio?: EncoderOutput; video?: { features: EncoderOutput; patches: VisionPatches } };
+  parts: MessageParts;
   /** The log-mel given to the audio encoder (absent without audio). */
   mel?: MelFeatures;
   media: RequestMedia;
   work: RequestWork;
 }
 
-/**
- * Decodes and encodes a sample's media through the serial baseline stages (audio_decode ->
- * audio_features -> video_decode -> vision_preprocess -> audio_encoder -> vision_encoder). Audio
- * comes from `audioPath`, or from the video's own track when there is no separate file (a video
- * without sound gives no audio).
- */
-export async function encodeRequestMedia(
+/** What a pipeline needs: the (wrapped) model and media, the stage runner, and the schedule the middleware set. */
+export interface PipelineDeps {
+  model: ModelLike;
+  media: MediaLike;
+  stage: StageRunner;
+  /** How the two media branches are ordered (Stack.schedule). Default `serial`. */
+  schedule?: Schedule;
+}
+
+/** Options of the media branches. */
+type BranchOptions = Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly'>;
+
+/** What the audio branch produced: the mel the encoder got and its output (both absent without sound). */
+interface AudioResult {
+  mel?: MelFeatures;
+  audio?: EncoderOutput;
+  audioSeconds: number | null;
+}
+
+/** What the vision branch produced (everything absent without video). */
+interface VisionResult {
+  video?: SampledVideo;
+  features?: EncoderOutput;
+  grid?: { gridThw: [number, number, number]; secondsPerGrid: number };
+  patches: number | null;
+  /** False when a cache served every group (0 GFLOP). */
+  ran: boolean;
+}
+
+/** Rows of pixel_values: patches. */
+const PATCH_VALUES = 1176;
+
+/** The request's audio source: the row's audio file, else the video's own track. */
+function audioSourceOf(sample: BenchSample): string | undefined {
+  return sample.audioPath ?? sample.videoPath;
+}
+
+/** audio_decode then audio_features; undefined mel for a video without sound. */
+async function decodeAudioFeatures(
   sample: BenchSample,
-  deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
-  options: Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly'>,
-): Promise<EncodedMedia> {
+  deps: PipelineDeps,
+  options: BranchOptions,
+  signal: AbortSignal,
+): Promise<{ mel?: MelFeatures; audioSeconds: number | null }> {
   const { model, media, stage } = deps;
+  const audioSource = audioSourceOf(sample);
+  if (audioSource === undefined) return { audioSeconds: null };
   const padding = options.audioPadding ?? 'pad-features';
-  const window = clipWindow(sample);
-  const out: RequestMedia = {
-    audioSeconds: null,
-    videoSeconds: null,
-    videoFrames: null,
-    frameWidth: null,
-    frameHeight: null,
-    melFrames: null,
-    visionPatches: null,
+  const decoded = await stage(
+    'audio_decode',
+    async () => {
+      const d = await media.decodeAudio(audioSource, clipWindow(sample), { signal });
+      return d.kind === 'audio' && options.audioSeconds !== undefined ? { ...d, samples: fitAudio(d.samples, options.audioSeconds) } : d;
+    },
+    { path: audioSource },
+  );
+  // A row that names an audio file promises sound: a file without an audio stream is an error,
+  // not a text-only trial. A video's own track may be silent (the video is then run without audio).
+  if (decoded.kind === 'no-audio' && sample.audioPath !== undefined) {
+    throw new MediaError(`audio_path ${sample.audioPath} has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)`, sample.audioPath);
+  }
+  if (decoded.kind !== 'audio') return { audioSeconds: null };
+  // Seconds the model hears: audio past the processor's chunk is cut before the features.
+  const chunk = options.chunkSeconds ?? model.audioChunkSeconds;
+  const audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, chunk ?? Number.POSITIVE_INFINITY);
+  const features = await stage('audio_features', () =>
+    media.logMel(decoded.samples, {
+      padding: padding === 'dynamic' ? 'dynamic' : 'max_length',
+      ...(chunk !== undefined ? { chunkLengthS: chunk } : {}),
+    }),
+  );
+  return { mel: padding === 'pad-features' ? stripMelPadding(features) : features, audioSeconds };
+}
+
+/** audio_encoder on the branch's mel. pad-all: the encoder pays for every padded frame; the LLM still gets only the real audio's tokens. */
+async function encodeAudioStage(deps: PipelineDeps, mel: MelFeatures | undefined, options: BranchOptions): Promise<EncoderOutput | undefined> {
+  if (!mel) return undefined;
+  const encodePadding = options.audioPadding === 'pad-all';
+  return deps.stage('audio_encoder', () => deps.model.encodeAudio(mel, { encodePadding }), { melFrames: mel.frames });
+}
+
+/** video_decode then vision_preprocess. */
+async function decodeVisionPatches(sample: BenchSample, deps: PipelineDeps, signal: AbortSignal): Promise<{ video: SampledVideo; patches: VisionPatches }> {
+  const videoPath = sample.videoPath as string;
+  const video = await deps.stage('video_decode', () => deps.media.sampleFrames(videoPath, clipWindow(sample), { signal }), { path: videoPath });
+  const patches = await deps.stage('vision_preprocess', () => deps.media.patchify(video));
+  return { video, patches };
+}
+
+/** vision_encoder on the patches (their count is read first: a worker borrows the buffer). */
+async function encodeVisionStage(deps: PipelineDeps, video: SampledVideo, patches: VisionPatches): Promise<VisionResult> {
+  const count = patches.pixelValues.length / PATCH_VALUES;
+  const features = await deps.stage('vision_encoder', () => deps.model.encodeVision(patches), { patches: count });
+  return { video, features, grid: { gridThw: patches.gridThw, secondsPerGrid: patches.secondsPerGrid ?? 1 }, patches: count, ran: features.fromCache !== true };
+}
+
+/** Frames per temporal group: the vision encoder's attention never crosses one. */
+const GROUP_FRAMES = 2;
+
+/**
+ * The streaming vision branch: ffmpeg's frames are grouped by two as they arrive, and each
+ * group is preprocessed and encoded (in order, one group at a time) while ffmpeg still decodes
+ * the later ones; the groups' features are concatenated in order. A media that delivers no frame
+ * while decoding (a cache hit, a double) gets the whole video preprocessed and encoded after.
+ */
+async function streamVision(sample: BenchSample, deps: PipelineDeps, signal: AbortSignal): Promise<VisionResult> {
+  const { media, model, stage } = deps;
+  const videoPath = sample.videoPath as string;
+  const outputs: EncoderOutput[] = [];
+  let grid: { gridThw: [number, number, number]; secondsPerGrid: number } | undefined;
+  let patchCount = 0;
+  let ran = false;
+  // Groups wait in a queue for one consumer. It is started here, beside the video_decode stage
+  // rather than from ffmpeg's callback inside it, so that its stages are top-level spans (a stage
+  // started inside another stage's async context is nested in it, and nested spans are not stage time).
+  const queue: SampledVideo[] = [];
+  let decodeDone = false;
+  let wake: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
+  const consume = async (): Promise<void> => {
+    for (;;) {
+      const group = queue.shift();
+      if (!group) {
+        if (decodeDone) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const patches = await stage('vision_preprocess', () => media.patchify(group));
+      const count = patches.pixelValues.length / PATCH_VALUES;
+      const [t, h, w] = patches.gridThw;
+      grid = grid ? { ...grid, gridThw: [grid.gridThw[0] + t, h, w] } : { gridThw: [t, h, w], secondsPerGrid: patches.secondsPerGrid ?? 1 };
+      patchCount += count;
+      const features = await stage('vision_encoder', () => model.encodeVision(patches), { patches: count, group: outputs.length });
+      ran ||= features.fromCache !== true;
+      outputs.push(features);
+    }
   };
-
-  // Phase 1: media decode and features, serially.
-  let mel: MelFeatures | undefined;
-  const audioSource = sample.audioPath ?? sample.videoPath;
-  if (audioSource !== undefined) {
-    const decoded = await stage(
-      'audio_decode',
-      async () => {
-        const d = await media.decodeAudio(audioSource, window);
-        return d.kind === 'audio' && options.audioSeconds !== undefined ? { ...d, samples: fitAudio(d.samples, options.audioSeconds) } : d;
-      },
-      { path: audioSource },
-    );
-    // A row that names an audio file promises sound: a file without an audio stream is an error,
-    // not a text-only trial. A video's own track may be silent (the video is then run without audio).
-    if (decoded.kind === 'no-audio' && sample.audioPath !== undefined) {
-      throw new MediaError(`audio_path ${sample.audioPath} has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)`, sample.audioPath);
-    }
-    if (decoded.kind === 'audio') {
-      // Seconds the model hears: audio past the processor's chunk is cut before the features.
-      const chunk = options.chunkSeconds ?? model.audioChunkSeconds;
-      out.audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, chunk ?? Number.POSITIVE_INFINITY);
-      const features = await stage('audio_features', () =>
-        media.logMel(decoded.samples, {
-          padding: padding === 'dynamic' ? 'dynamic' : 'max_length',
-          ...(chunk !== undefined ? { chunkLengthS: chunk } : {}),
+  const consumer = consume().catch((error: unknown) => {
+    failure ??= { error };
+  });
+  const enqueue = (frames: SampledVideo[]): void => {
+    const first = frames[0] as SampledVideo;
+    const rgb = first.frames as { width: number; height: number; sampleFps?: number };
+    queue.push({
+      frames: { ...rgb, frames: frames.flatMap((f) => (f.frames as { frames: Uint8Array[] }).frames) },
+      count: frames.length,
+      width: first.width,
+      height: first.height,
+      seconds: frames.reduce((total, f) => total + f.seconds, 0),
+    });
+    wake?.();
+  };
+  const finish = async (): Promise<void> => {
+    decodeDone = true;
+    wake?.();
+    await consumer;
+  };
+  let pending: SampledVideo[] = [];
+  let streamed = 0;
+  let video: SampledVideo;
+  try {
+    video = await stage(
+      'video_decode',
+      () =>
+        media.sampleFrames(videoPath, clipWindow(sample), {
+          signal,
+          onFrame: (frame) => {
+            if (failure) throw failure.error; // stops ffmpeg: the encoder already failed
+            streamed++;
+            pending.push(frame);
+            if (pending.length === GROUP_FRAMES) enqueue(pending.splice(0));
+          },
         }),
-      );
-      mel = padding === 'pad-features' ? stripMelPadding(features) : features;
-      out.melFrames = mel.frames;
-    }
+      { path: videoPath },
+    );
+  } catch (error) {
+    await finish();
+    throw failure ? failure.error : error;
   }
-  let video: SampledVideo | undefined;
-  let patches: VisionPatches | undefined;
-  if (sample.videoPath !== undefined && !options.audioOnly) {
-    const videoPath = sample.videoPath;
-    video = await stage('video_decode', () => media.sampleFrames(videoPath, window), { path: videoPath });
-    const sampled = video;
-    patches = await stage('vision_preprocess', () => media.patchify(sampled));
-    out.videoSeconds = video.seconds;
-    out.videoFrames = video.count;
-    out.frameWidth = video.width;
-    out.frameHeight = video.height;
-    out.visionPatches = patches.pixelValues.length / 1176;
+  // An odd count: the last frame is a group of its own (patchify repeats it, as for the whole video).
+  if (pending.length > 0) enqueue(pending.splice(0));
+  await finish();
+  if (failure) throw failure.error;
+  if (streamed === 0) {
+    // Nothing arrived while decoding (a cache hit, a media that cannot stream): the whole video at once.
+    const patches = await stage('vision_preprocess', () => media.patchify(video));
+    return encodeVisionStage(deps, video, patches);
   }
+  return { video, features: concatEncoderOutputs(outputs), ...(grid ? { grid } : {}), patches: patchCount, ran };
+}
 
-  // Phase 2: encoders, one after the other.
-  const melIn = mel;
-  // pad-all: the encoder pays for every padded frame (Whisper style); the LLM still gets only
-  // the real audio's tokens. The other modes mask (pad-features) or never make (dynamic) padding.
-  const encodePadding = padding === 'pad-all';
-  const audio = melIn
-    ? await stage('audio_encoder', () => model.encodeAudio(melIn, { encodePadding }), { melFrames: melIn.frames })
-    : undefined;
-  const patchesIn = patches;
-  const visionFeatures = patchesIn
-    ? await stage('vision_encoder', () => model.encodeVision(patchesIn), { patches: out.visionPatches ?? 0 })
-    : undefined;
+/**
+ * Runs both branches at once; when one fails the other is stopped (its decoder killed through
+ * `controller`) and the first failure is thrown once both have settled, so that no stage of
+ * this request runs on after it.
+ */
+async function both<A, V>(controller: AbortController, audio: () => Promise<A>, vision: () => Promise<V>): Promise<[A, V]> {
+  let first: { error: unknown } | undefined;
+  const watch = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((error: unknown) => {
+      first ??= { error };
+      controller.abort();
+      throw error;
+    });
+  const settled = await Promise.allSettled([watch(audio()), watch(vision())]);
+  if (first) throw first.error;
+  return [(settled[0] as PromiseFulfilledResult<A>).value, (settled[1] as PromiseFulfilledResult<V>).value];
+}
 
-  // FLOPs of what ran: an encoder output a cache served is 0 GFLOP.
-  const audioRan = audio !== undefined && audio.fromCache !== true;
-  const visionRan = visionFeatures !== undefined && visionFeatures.fromCache !== true;
+/**
+ * Decodes and encodes a sample's media. Under the `serial` schedule (the baseline) the stages
+ * run one after the other: audio_decode -> audio_features -> video_decode -> vision_preprocess
+ * -> audio_encoder -> vision_encoder. Under `parallel` the audio branch (decode, features,
+ * encoder) and the vision branch (decode, preprocess, encoder) run at the same time; under
+ * `streaming` the vision branch also encodes each group of frames as ffmpeg delivers it. Audio
+ * comes from `audioPath`, or from the video's own track when there is no separate file (a video
+ * without sound gives no audio: the audio branch is empty, not an error).
+ */
+export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps, options: BranchOptions): Promise<EncodedMedia> {
+  const schedule = deps.schedule ?? 'serial';
+  const controller = new AbortController();
+  const hasVideo = sample.videoPath !== undefined && !options.audioOnly;
+  let audio: AudioResult;
+  let vision: VisionResult = { patches: null, ran: false };
+  if (schedule === 'serial') {
+    // Phase 1: media decode and features, serially; phase 2: the encoders, one after the other.
+    const features = await decodeAudioFeatures(sample, deps, options, controller.signal);
+    const decoded = hasVideo ? await decodeVisionPatches(sample, deps, controller.signal) : undefined;
+    audio = { ...features, ...(features.mel ? { audio: await encodeAudioStage(deps, features.mel, options) } : {}) };
+    if (decoded) vision = await encodeVisionStage(deps, decoded.video, decoded.patches);
+  } else {
+    const audioBranch = async (): Promise<AudioResult> => {
+      const features = await decodeAudioFeatures(sample, deps, options, controller.signal);
+      return { ...features, ...(features.mel ? { audio: await encodeAudioStage(deps, features.mel, options) } : {}) };
+    };
+    const visionBranch = async (): Promise<VisionResult> => {
+      if (!hasVideo) return { patches: null, ran: false };
+      if (schedule === 'streaming') return streamVision(sample, deps, controller.signal);
+      const decoded = await decodeVisionPatches(sample, deps, controller.signal);
+      return encodeVisionStage(deps, decoded.video, decoded.patches);
+    };
+    [audio, vision] = await both(controller, audioBranch, visionBranch);
+  }
+  return assemble(audio, vision, options);
+}
+
+/** The message parts, media columns and FLOP inputs of both branches' results. */
+function assemble(audio: AudioResult, vision: VisionResult, options: BranchOptions): EncodedMedia {
+  const { mel } = audio;
+  const media: RequestMedia = {
+    audioSeconds: audio.audioSeconds,
+    videoSeconds: vision.video?.seconds ?? null,
+    videoFrames: vision.video?.count ?? null,
+    frameWidth: vision.video?.width ?? null,
+    frameHeight: vision.video?.height ?? null,
+    melFrames: mel?.frames ?? null,
+    visionPatches: vision.patches,
+  };
+  // FLOPs of what ran: an encoder output a cache served is 0 GFLOP. Frames the encoder treated
+  // as real: all of them under pad-all.
+  const audioRan = audio.audio !== undefined && audio.audio.fromCache !== true;
+  const encodePadding = options.audioPadding === 'pad-all';
+  const grid = vision.grid?.gridThw;
   const work: RequestWork = {
-    audioMelFrames: melIn ? (audioRan ? melIn.frames : 0) : null,
-    // Frames the encoder treated as real: all of them under pad-all.
-    audioValidFrames: melIn ? (audioRan ? (encodePadding ? melIn.frames : melIn.validFrames) : 0) : null,
-    visionGrid: patchesIn ? (visionRan ? patchesIn.gridThw : [0, patchesIn.gridThw[1], patchesIn.gridThw[2]]) : null,
+    audioMelFrames: mel ? (audioRan ? mel.frames : 0) : null,
+    audioValidFrames: mel ? (audioRan ? (encodePadding ? mel.frames : mel.validFrames) : 0) : null,
+    visionGrid: grid ? (vision.ran ? grid : [0, grid[1], grid[2]]) : null,
   };
   return {
-    ...(melIn ? { mel: melIn } : {}),
+    ...(mel ? { mel } : {}),
     parts: {
-      ...(audio ? { audio } : {}),
-      ...(visionFeatures && patchesIn ? { video: { features: visionFeatures, patches: patchesIn } } : {}),
+      ...(audio.audio ? { audio: audio.audio } : {}),
+      ...(vision.features && vision.grid ? { video: { features: vision.features, patches: vision.grid } } : {}),
     },
-    media: out,
+    media,
     work,
   };
 }
 
-/** Runs one request through the serial baseline pipeline: the media stages, then the LLM. */
-export async function runSerialRequest(
-  sample: BenchSample,
-  deps: { model: ModelLike; media: MediaLike; stage: StageRunner },
-  options: SerialRequestOptions,
-): Promise<RequestOutput> {
+/** Runs one request: the media stages (in the schedule deps.schedule names; serial by default), then the LLM. */
+export async function runSerialRequest(sample: BenchSample, deps: PipelineDeps, options: SerialRequestOptions): Promise<RequestOutput> {
   const { parts, media, work, mel } = await encodeRequestMedia(sample, deps, options);
   // The LLM: prompt, embed, prefill, first_token, decode are staged by the model.
   const messages = buildMessages(sample.prompt, parts, options.audioInVideo ?? true);
   const result = await deps.model.generate(messages, { maxNewTokens: options.maxNewTokens, stage: deps.stage });
-  return { result, media, work, ...(mel ? { mel } : {}) };
+  const encoderFeatures = { ...(parts.audio ? { audio: parts.audio.features } : {}), ...(parts.video ? { vision: parts.video.features.features } : {}) };
+  return { result, media, work, encoderFeatures, ...(mel ? { mel } : {}) };
 }

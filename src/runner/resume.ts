@@ -22,7 +22,7 @@ export interface ResumeState {
  * Shared options that change what a trial measures: giving one on --resume with another value
  * than the run's would mix two measurements in one folder. Every spec option counts too.
  */
-export const MEASURED_OPTIONS = ['model', 'manifest', 'ep', 'threads', 'maxSamples', 'seed', 'shard', 'maxNewTokens', 'ortProfile', 'memIntervalMs', 'memArena', 'middleware', 'cacheMb'] as const;
+export const MEASURED_OPTIONS = ['model', 'manifest', 'ep', 'threads', 'maxSamples', 'seed', 'shard', 'maxNewTokens', 'ortProfile', 'memIntervalMs', 'memArena', 'middleware', 'cacheMb', 'threadsAudio', 'threadsVision'] as const;
 
 function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -11,6 +11,7 @@ import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
 import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
 import type { Middleware, Stack } from '../middleware/types.js';
+import { defaultBranchThreads, type BranchThreads } from '../middleware/encode-workers.js';
 import { collectStats, composeStack, createMiddleware, disposeMiddleware, middlewareLabel, resetMiddleware } from '../middleware/registry.js';
 import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
 import { stripMelPadding, type RequestWork } from './pipeline.js';
@@ -138,9 +139,16 @@ function mediaBytes(sample: BenchSample): number | null {
   return total;
 }
 
+/** The encode middleware's thread split: --threads-audio/--threads-vision over the default split of the cores. */
+export function branchThreadsOf(options: Pick<SpecRunOptions, 'threadsAudio' | 'threadsVision'>): BranchThreads {
+  const split = defaultBranchThreads();
+  return { audio: options.threadsAudio ?? split.audio, vision: options.threadsVision ?? split.vision };
+}
+
 /** The registry's middleware, keyed on the loaded model's identity, with --cache-mb. */
 function defaultMiddleware(options: SpecRunOptions): NonNullable<RunDeps['createMiddleware']> {
-  return (names, loaded) => createMiddleware(names, { modelId: String(loaded.info['hash'] ?? loaded.info['dir'] ?? 'model'), cacheMb: options.cacheMb });
+  return (names, loaded) =>
+    createMiddleware(names, { modelId: String(loaded.info['hash'] ?? loaded.info['dir'] ?? 'model'), cacheMb: options.cacheMb, branchThreads: branchThreadsOf(options) });
 }
 
 /** A StageRunner that refuses to start a stage once the run is aborted. */
@@ -193,54 +201,83 @@ export async function runSpec(input: RunInput, deps: RunDeps): Promise<RunOutcom
   const tracker = instruments.createTracker('main');
   deps.progress?.start(todo.length);
 
-  // Phase 3: per variant (the reference first), warmups then conversations turn by turn.
+  // Phase 3: per variant (the reference first), warmups then conversations turn by turn; with
+  // Spec.interleaveVariants every variant is set up first and the conversations take turns.
   const reference = new ReferenceLogits(input.outDir);
-  try {
-    const variants = [...new Set(todo.map((t) => t.variant))];
-    for (const variantName of variants) {
-      const variant = spec.variants(options).find((v) => v.name === variantName);
-      if (!variant) continue;
-      const names = [...new Set([...(variant.middleware ?? []), ...options.middleware])];
-      const middleware = names.length === 0 ? [] : (deps.createMiddleware ?? defaultMiddleware(options))(names, loaded);
-      const stack = composeStack({ model: loaded.model, media: deps.media }, middleware);
-      const ctx: TrialDeps = { input, deps, loaded, tracker, memory, stack, middleware, reference, middlewareName: middlewareLabel(middleware) };
-      try {
-        const mine = todo.filter((t) => t.variant === variantName);
-        if (mine[0]) outcome.warmupErrors.push(...(await warmUp(mine[0], variant, ctx)));
-        // Warmups never fill the caches the recorded trials measure, nor count in their stats.
-        resetMiddleware(middleware, 'run');
-        collectStats(middleware);
-        for (const conversation of conversations(mine)) {
-          if (signal?.aborted) break;
-          resetMiddleware(middleware, 'conversation');
-          const state: ConversationState = {};
-          let failed: TrialRecord | undefined;
-          for (const trial of conversation) {
-            let record: TrialRecord | undefined;
-            const trialStart = instruments.now();
-            if (failed) {
-              const reason = `turn ${failed.turn} of this conversation failed${failed.status === 'ok' ? '' : `: ${failed.error}`}`;
-              record = { ...baseRecord(spec.name, trial, isolation, new Date().toISOString()), status: 'skipped', error: reason };
-            } else {
-              tracker.reset();
-              record = await runTrial(trial, variant, state, ctx);
-              if (record === undefined) break; // aborted mid-trial: the conversation is rerun on resume
-              outcome.spans.push(...tracker.spans());
-              if (record.status !== 'ok') failed = record;
-            }
-            windows.set(record, [trialStart, instruments.now()]);
-            records.push(record);
-            outcome.ran++;
-            await save();
-            deps.progress?.tick(record);
-          }
-        }
-      } finally {
-        disposeMiddleware(middleware);
+  const open: VariantRun[] = [];
+  const setUp = async (variantName: string): Promise<VariantRun | undefined> => {
+    const variant = spec.variants(options).find((v) => v.name === variantName);
+    if (!variant) return undefined;
+    const names = [...new Set([...(variant.middleware ?? []), ...options.middleware])];
+    const middleware = names.length === 0 ? [] : (deps.createMiddleware ?? defaultMiddleware(options))(names, loaded);
+    const stack = composeStack({ model: loaded.model, media: deps.media }, middleware);
+    const ctx: TrialDeps = { input, deps, loaded, tracker, memory, stack, middleware, reference, middlewareName: middlewareLabel(middleware) };
+    const run: VariantRun = { variant, ctx, conversations: conversations(todo.filter((t) => t.variant === variantName)) };
+    open.push(run);
+    const first = run.conversations[0]?.[0];
+    if (first) outcome.warmupErrors.push(...(await warmUp(first, variant, ctx)));
+    // Warmups never fill the caches the recorded trials measure, nor count in their stats.
+    resetMiddleware(middleware, 'run');
+    collectStats(middleware);
+    return run;
+  };
+  const runConversation = async (run: VariantRun, conversation: readonly PlannedTrial[]): Promise<void> => {
+    resetMiddleware(run.ctx.middleware, 'conversation');
+    const state: ConversationState = {};
+    let failed: TrialRecord | undefined;
+    for (const trial of conversation) {
+      let record: TrialRecord | undefined;
+      const trialStart = instruments.now();
+      if (failed) {
+        const reason = `turn ${failed.turn} of this conversation failed${failed.status === 'ok' ? '' : `: ${failed.error}`}`;
+        record = { ...baseRecord(spec.name, trial, isolation, new Date().toISOString()), status: 'skipped', error: reason };
+      } else {
+        tracker.reset();
+        record = await runTrial(trial, run.variant, state, run.ctx);
+        if (record === undefined) break; // aborted mid-trial: the conversation is rerun on resume
+        outcome.spans.push(...tracker.spans().map((s) => ({ ...s, trial: keyString(trial) })));
+        if (record.status !== 'ok') failed = record;
       }
-      if (signal?.aborted) break;
+      windows.set(record, [trialStart, instruments.now()]);
+      records.push(record);
+      outcome.ran++;
+      await save();
+      deps.progress?.tick(record);
+    }
+  };
+  const close = (run: VariantRun): void => {
+    open.splice(open.indexOf(run), 1);
+    disposeMiddleware(run.ctx.middleware);
+  };
+  try {
+    const variantNames = [...new Set(todo.map((t) => t.variant))];
+    if (spec.interleaveVariants) {
+      // Machine drift then spreads over every variant alike: ratios between them stay fair.
+      for (const name of variantNames) if (!signal?.aborted) await setUp(name);
+      const rounds = Math.max(0, ...open.map((r) => r.conversations.length));
+      for (let i = 0; i < rounds && !signal?.aborted; i++) {
+        for (const run of [...open]) {
+          const conversation = run.conversations[i];
+          if (conversation && !signal?.aborted) await runConversation(run, conversation);
+        }
+      }
+    } else {
+      for (const name of variantNames) {
+        if (signal?.aborted) break;
+        const run = await setUp(name);
+        if (!run) continue;
+        try {
+          for (const conversation of run.conversations) {
+            if (signal?.aborted) break;
+            await runConversation(run, conversation);
+          }
+        } finally {
+          close(run);
+        }
+      }
     }
   } finally {
+    for (const run of [...open]) close(run);
     outcome.interrupted = signal?.aborted === true && windows.size < todo.length;
     deps.progress?.stop();
     if (memory) outcome.memory = await memory.stop().catch(() => []);
@@ -278,13 +315,46 @@ async function warmUp(first: PlannedTrial, variant: Variant, t: TrialDeps): Prom
     try {
       resetMiddleware(t.middleware, 'conversation');
       const stage = abortable(untimed, deps.signal);
-      await input.spec.run({ key: first, sample: first.sample, variant, model: stack.model, media: stack.media, stage, options: input.options, warmup: true, conversation: {} });
+      await input.spec.run({ key: first, sample: first.sample, variant, model: stack.model, media: stack.media, stage, schedule: stack.schedule ?? 'serial', options: input.options, warmup: true, conversation: {} });
     } catch (error) {
       if (error instanceof TrialAborted) break;
       failures.push(`${keyString(first)}: ${errorMessage(error)}`);
     }
   }
   return failures;
+}
+
+/**
+ * Saves the reference variant's encoder outputs, or compares another variant's with them: the
+ * max abs diff over the audio and the vision tokens (Infinity when a count differs), null when
+ * nothing was compared.
+ */
+async function compareEncoderFeatures(
+  reference: ReferenceLogits,
+  key: TrialKey,
+  features: TrialOutput['encoderFeatures'],
+  isReference: boolean,
+): Promise<number | null> {
+  let max: number | null = null;
+  for (const branch of ['audio', 'vision'] as const) {
+    const data = features?.[branch];
+    if (!data) continue;
+    const what = `${branch}-encoder-features`;
+    if (isReference) {
+      await reference.save(key, data, what);
+      continue;
+    }
+    const ref = reference.load(key, what);
+    if (ref) max = Math.max(max ?? 0, maxAbsDiff(data, ref));
+  }
+  return max;
+}
+
+/** One variant of the run, set up: its middleware stack and its conversations. */
+interface VariantRun {
+  variant: Variant;
+  ctx: TrialDeps;
+  conversations: PlannedTrial[][];
 }
 
 interface TrialDeps {
@@ -313,6 +383,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   const untimed: StageRunner = async (_name, fn) => fn();
   const vmhwmStage = instruments.withStagePeaks?.(untimed, (stage, bytes) => void (vmhwm[stage] = Math.max(vmhwm[stage] ?? 0, bytes)));
   const timed: StageRunner = vmhwmStage ? (name, fn, info) => tracker.stage(name, () => vmhwmStage(name, fn, info), info) : tracker.stage;
+  const startCpuMs = instruments.cpuMs?.();
   const startMs = instruments.now();
   let output: TrialOutput | undefined;
   let failure: unknown;
@@ -324,6 +395,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
       model: stack.model,
       media: stack.media,
       stage: abortable(timed, signal),
+      schedule: stack.schedule ?? 'serial',
       options: input.options,
       warmup: false,
       conversation,
@@ -340,6 +412,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   const measures = measureTrial({
     spans,
     startMs,
+    ...(startCpuMs !== undefined ? { startCpuMs } : {}),
     endMs,
     ...(output ? { output } : {}),
     memory: window,
@@ -369,6 +442,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
       const refFeatures = features ? t.reference.load(trial, 'audio-features') : undefined;
       if (features && refFeatures) measures.audioFeaturesMaxAbsDiff = maxAbsDiff(features, refFeatures);
     }
+    measures.encoderFeaturesMaxAbsDiff = await compareEncoderFeatures(t.reference, trial, output.encoderFeatures, variant.name === input.spec.reference);
   }
   const base = { ...baseRecord(input.spec.name, trial, input.isolation, startedAt), measures };
   return failure === undefined ? { ...base, status: 'ok' } : { ...base, status: 'error', error: errorMessage(failure) };

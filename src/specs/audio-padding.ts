@@ -170,7 +170,7 @@ export const audioPadding: Spec = {
     const padding = ctx.variant.settings['audioPadding'] as AudioPadding;
     const { result, media, work, mel } = await runSerialRequest(
       ctx.sample,
-      { model: ctx.model, media: ctx.media, stage: ctx.stage },
+      { model: ctx.model, media: ctx.media, stage: ctx.stage, schedule: ctx.schedule },
       { maxNewTokens: ctx.options.maxNewTokens, audioPadding: padding, audioSeconds, chunkSeconds, audioOnly: true },
     );
     if (!mel) throw new UsageError(`${ctx.sample.audioPath ?? ctx.sample.videoPath ?? ctx.sample.sampleId}: no audio to pad (audio-padding needs samples with sound)`);

@@ -62,6 +62,12 @@ export interface CommonOptions {
   middleware: string[];
   /** Byte budget of the encoder cache middleware, MB (0 stores nothing but counts misses). Default 1024. */
   cacheMb: number;
+  /**
+   * Intra-op threads of the audio and the vision encoder session of the parallel-encode and
+   * streaming-encode middleware (each in its own worker thread). Default: defaultBranchThreads().
+   */
+  threadsAudio: number | undefined;
+  threadsVision: number | undefined;
   /** Max |first-token logits - reference| a record may show before the run exits 1. Default 1e-4. */
   logitsTolerance: number;
   /** Only these variants (used by --isolate process for its children). */
@@ -139,6 +145,8 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
         .default([], 'none'),
     )
     .option('--cache-mb <mb>', 'byte budget of the encoder cache, MB (0 stores nothing but counts misses)', parseCacheMb, 1024)
+    .option('--threads-audio <n>', 'intra-op threads of the audio encoder worker (parallel-encode, streaming-encode; default: every core below 4 cores, else a quarter of them)', parseCount('--threads-audio', 1))
+    .option('--threads-vision <n>', 'intra-op threads of the vision encoder worker (default: every core below 4 cores, else the other three quarters)', parseCount('--threads-vision', 1))
     .option('--logits-tolerance <x>', 'max abs diff of first-token logits against the reference variant before the run fails', parseTolerance, 1e-4)
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $OMNI_BENCH_FFMPEG, else the bundled one)')
     .option('--ffprobe <path>', 'ffprobe binary (default: $OMNI_BENCH_FFPROBE, else the bundled one)')
@@ -175,6 +183,8 @@ export function defaultCommonOptions(): CommonOptions {
     ffprobe: undefined,
     middleware: [],
     cacheMb: 1024,
+    threadsAudio: undefined,
+    threadsVision: undefined,
     logitsTolerance: 1e-4,
     variants: undefined,
   };

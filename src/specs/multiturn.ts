@@ -138,7 +138,7 @@ export const multiturn: Spec = {
     const messages: Message[] = [];
     const firstQuestion = earlier[0]?.question ?? question;
     if (held === 0) {
-      encoded = await encodeRequestMedia(ctx.sample, { model: ctx.model, media: ctx.media, stage: ctx.stage }, { audioPadding: 'pad-features' });
+      encoded = await encodeRequestMedia(ctx.sample, { model: ctx.model, media: ctx.media, stage: ctx.stage, schedule: ctx.schedule }, { audioPadding: 'pad-features' });
       messages.push(...buildMessages(firstQuestion, encoded.parts, true));
     } else {
       messages.push({ role: 'user', content: [{ type: 'text', text: firstQuestion }] }); // held: never passed on

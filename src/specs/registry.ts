@@ -7,6 +7,7 @@ import type { Spec } from './spec.js';
 import { ttftBreakdown } from './ttft-breakdown.js';
 import { multiturn } from './multiturn.js';
 import { audioPadding } from './audio-padding.js';
+import { parallelEncode } from './parallel-encode.js';
 
 const SPECS = new Map<string, Spec>();
 
@@ -31,3 +32,4 @@ export function getSpec(name: string): Spec {
 registerSpec(ttftBreakdown);
 registerSpec(multiturn);
 registerSpec(audioPadding);
+registerSpec(parallelEncode);

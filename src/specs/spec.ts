@@ -12,6 +12,8 @@ import type { SpecChart } from '../report/sweep-charts.js';
 import type { RequestMedia, RequestWork } from '../runner/pipeline.js';
 import type { BenchSample, MediaLike, ModelLike } from '../runner/types.js';
 import type { StageRunner } from '../stages.js';
+import type { Schedule } from '../middleware/types.js';
+import type { Span } from '../profiler/types.js';
 import type { CommonOptions } from './common-options.js';
 
 /** A spec-specific command-line option. */
@@ -63,6 +65,8 @@ export interface TrialContext {
   media: MediaLike;
   /** Times every stage (a span each); the model and pipeline must call it around every stage. */
   stage: StageRunner;
+  /** How the pipeline may order the media branches (the variant's middleware set it; default serial). */
+  schedule?: Schedule;
   options: SpecRunOptions;
   /** True for warmup runs (never recorded). */
   warmup: boolean;
@@ -84,6 +88,11 @@ export interface TrialOutput {
    * time window, so the comparison never counts in its times).
    */
   audioFeatures?: MelFeatures;
+  /**
+   * The encoders' output features (audio and vision tokens): the runner keeps the reference
+   * variant's and fills `encoder_features_max_abs_diff` of every other variant against them.
+   */
+  encoderFeatures?: { audio?: Float32Array; vision?: Float32Array };
 }
 
 /** A benchmark spec. Register it in registry.ts with one line. */
@@ -103,6 +112,13 @@ export interface Spec {
    * `logits_max_abs_diff` column; one without compares nothing.
    */
   reference?: string;
+  /**
+   * Run the variants' conversations in turns (every variant set up and warmed up first; then the
+   * first conversation of each variant, the second of each, ...) instead of one variant after the
+   * other: a machine that drifts during the run then biases no variant. For specs whose point is
+   * a ratio between variants. Default false.
+   */
+  interleaveVariants?: boolean;
   /** Names of the sweep parameters of this spec's trials: one `param_<name>` column each. */
   parameters?: readonly string[];
   variants(options: SpecRunOptions): Variant[];
@@ -111,8 +127,8 @@ export interface Spec {
   run(context: TrialContext): Promise<TrialOutput>;
   /** Extra tables for summary.md and the terminal (optional). */
   summarize?(summary: Summary, records: readonly TrialRecord[]): TextTable[];
-  /** Extra charts for charts/ (optional). */
-  charts?(summary: Summary, records: readonly TrialRecord[]): SpecChart[];
+  /** Extra charts for charts/ (optional); `spans` are the run's stage spans (timeline.json), each tagged with its trial's key. */
+  charts?(summary: Summary, records: readonly TrialRecord[], spans: readonly Span[]): SpecChart[];
 }
 
 /**

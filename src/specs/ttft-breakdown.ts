@@ -41,7 +41,7 @@ export const ttftBreakdown: Spec = {
   async run(ctx) {
     const { result, media, work } = await runSerialRequest(
       ctx.sample,
-      { model: ctx.model, media: ctx.media, stage: ctx.stage },
+      { model: ctx.model, media: ctx.media, stage: ctx.stage, schedule: ctx.schedule },
       {
         maxNewTokens: ctx.options.maxNewTokens,
         audioPadding: ctx.variant.settings['audioPadding'] as AudioPadding,
