@@ -9,7 +9,7 @@ import { Chart, registerables, type ChartConfiguration, type Plugin } from 'char
 import { writeFileAtomic } from '../fs-atomic.js';
 import { TTFT_STAGES } from '../stages.js';
 import type { TrialRecord } from './record.js';
-import { breakdown, groupsOf, type Summary } from './summary.js';
+import { breakdown, groupsOf, shareBase, type Summary } from './summary.js';
 import type { Timeline } from './outputs.js';
 import type { SpecChart } from './sweep-charts.js';
 
@@ -99,14 +99,25 @@ export function breakdownChart(records: readonly TrialRecord[], summary: Summary
   };
 }
 
-/** Share of mean TTFT per stage, one 100% bar per variant. */
+/**
+ * Share of mean TTFT per stage, one bar per variant. A variant whose stages overlapped
+ * (parallel branches) is shown as shares of its mean critical path, as the breakdown table does,
+ * and its label says so; its stages then add up to more than 100% (the axis is not capped).
+ */
 export function sharesChart(summary: Summary): ChartConfiguration {
-  const parts = summary.variants.map((v) => breakdown(v));
+  const parts = summary.variants.map((v) => {
+    const b = breakdown(v);
+    const base = shareBase(v);
+    if (!b || !base) return null;
+    return { metric: base.metric, rows: b.rows.map((r) => ({ stage: r.stage, share: r.meanMs / base.meanMs })) };
+  });
   const stages = SEGMENTS.filter((s) => parts.some((p) => p?.rows.some((r) => r.stage === s)));
+  const overlapped = parts.some((p) => p?.metric === 'critical_path_ms');
+  const capped = parts.every((p) => !p || p.rows.reduce((t, r) => t + r.share, 0) <= 1 + 1e-9);
   return {
     type: 'bar',
     data: {
-      labels: summary.variants.map((v) => v.group),
+      labels: summary.variants.map((v, i) => (parts[i]?.metric === 'critical_path_ms' ? `${v.group} (of critical path)` : v.group)),
       datasets: stages.map((stage) => ({
         label: stage,
         backgroundColor: STAGE_COLORS[stage] ?? '#333333',
@@ -115,8 +126,8 @@ export function sharesChart(summary: Summary): ChartConfiguration {
     },
     options: {
       indexAxis: 'y',
-      plugins: { title: { display: true, text: 'Share of mean TTFT per stage, %' } },
-      scales: { x: { stacked: true, max: 100, title: { display: true, text: '% of TTFT' } }, y: { stacked: true } },
+      plugins: { title: { display: true, text: overlapped ? 'Share of mean TTFT per stage, % (overlapping variants: of the critical path; their stages add up to more)' : 'Share of mean TTFT per stage, %' } },
+      scales: { x: { stacked: true, ...(capped ? { max: 100 } : {}), title: { display: true, text: overlapped ? '%' : '% of TTFT' } }, y: { stacked: true } },
     },
   };
 }

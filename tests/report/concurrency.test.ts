@@ -144,3 +144,21 @@ describe('breakdown shares when stages overlap', () => {
     expect(table.rows.find((r) => r[0] === 'ttft')).toEqual(['ttft', '242', '100.0%', '190', '105.6%']);
   });
 });
+
+describe('stage shares chart with concurrent stages', () => {
+  it('shows an overlapping variant as shares of its critical path, labelled, without capping the axis at 100%', async () => {
+    const { sharesChart } = await import('../../src/report/charts.js');
+    const chart = sharesChart(summarize('parallel-encode', [...serialRecords(), ...concurrentRecords()]));
+    expect(chart.data.labels).toEqual(['serial', 'parallel (of critical path)']);
+    const of = (stage: string): number[] => chart.data.datasets.find((d) => d.label === stage)!.data as number[];
+    // Parallel: 60 + 80 + 100 ms of stages over a 180 ms critical path.
+    expect(of('audio_encoder')[1]).toBeCloseTo((100 * 60) / 180, 9);
+    expect(of('prefill')[1]).toBeCloseTo((100 * 100) / 180, 9);
+    const scales = chart.options!.scales as Record<string, { max?: number }>;
+    expect(scales['x']!.max).toBeUndefined();
+    // Without overlap: shares of TTFT, capped at 100%.
+    const serialOnly = sharesChart(summarize('ttft-breakdown', serialRecords()));
+    expect((serialOnly.options!.scales as Record<string, { max?: number }>)['x']!.max).toBe(100);
+    expect(serialOnly.data.labels).toEqual(['serial']);
+  });
+});
