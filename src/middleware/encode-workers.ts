@@ -50,8 +50,9 @@ export function defaultBranchThreads(cores: number = availableParallelism()): Br
  * instead of spinning between ops (ORT's allow_spinning 0): two sessions share the cores, and a
  * spinning pool burns the core the other branch needs.
  */
-function workerSource(model: ModelLike, component: 'speech' | 'vision', threads: number): WorkerSessionSource {
+function workerSource(model: ModelLike, component: 'speech' | 'vision', threads: number, spinning: boolean): WorkerSessionSource {
   const source = model.sessionSource!(component, threads);
+  if (spinning) return source;
   return { ...source, options: { ...source.options, extra: { ...(source.options.extra as object | undefined), session: { intra_op: { allow_spinning: '0' } } } } };
 }
 
@@ -101,11 +102,14 @@ async function encodeByWindows(model: ModelLike, mel: MelFeatures, window: numbe
 export interface EncodeWorkersOptions {
   schedule: Exclude<Schedule, 'serial'>;
   threads: BranchThreads;
+  /** Let the worker sessions' thread pools spin between ops (ONNX Runtime's default). Default false. */
+  spinning?: boolean;
 }
 
 /** The encode middleware: `parallel-encode` (schedule parallel) or `streaming-encode` (schedule streaming). */
 export function createEncodeWorkers(options: EncodeWorkersOptions): Middleware {
   const { schedule, threads } = options;
+  const spinning = options.spinning ?? false;
   for (const [branch, n] of Object.entries(threads)) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${schedule}-encode: threads of the ${branch} branch must be an integer >= 1, got ${n}`);
   }
@@ -117,8 +121,8 @@ export function createEncodeWorkers(options: EncodeWorkersOptions): Middleware {
     const media = stack.media;
     // Sessions in workers where the model can name its files (OmniModel); a double runs here.
     const canLoad = typeof inner.sessionSource === 'function';
-    const audioWorker = (): BranchWorker => (audio ??= new BranchWorker('audio', canLoad ? workerSource(inner, 'speech', threads.audio) : undefined));
-    const visionWorker = (): BranchWorker => (vision ??= new BranchWorker('vision', canLoad ? workerSource(inner, 'vision', threads.vision) : undefined));
+    const audioWorker = (): BranchWorker => (audio ??= new BranchWorker('audio', canLoad ? workerSource(inner, 'speech', threads.audio, spinning) : undefined));
+    const visionWorker = (): BranchWorker => (vision ??= new BranchWorker('vision', canLoad ? workerSource(inner, 'vision', threads.vision, spinning) : undefined));
     // Window by window only where a window's pooled frames pair among themselves (an even number
     // of conv outputs per window: 100 for Qwen2.5-Omni's 200-frame window).
     const modelWindow = inner.audioWindowFrames;
