@@ -29,6 +29,10 @@ export interface TraceInput {
   ortEvents?: readonly OrtTraceInput[];
   /** Process name shown by the viewer. Default 'omni-bench'. */
   processName?: string;
+  /** Process id of every event (default 1): traces of several processes in one file (merged shards) each take their own. */
+  pid?: number;
+  /** Epoch ms of ts 0 (default: the earliest event, {@link traceOriginMs}): traces joined into one file share one origin. */
+  originEpochMs?: number;
 }
 
 /** One Trace Event Format event. */
@@ -52,7 +56,7 @@ export interface ChromeTrace {
   otherData: { originEpochMs: number; processName: string };
 }
 
-const PID = 1;
+const DEFAULT_PID = 1;
 const BYTES_PER_MB = 1e6;
 
 /** µs with ns precision, which keeps trace.json small. */
@@ -67,21 +71,28 @@ const rank = (track: string): number => {
   return i < 0 ? TRACKS.length : i;
 };
 
-/**
- * Builds the trace; times become µs since the earliest event. A span's args hold its info, its
- * depth, `failed`, `trial` (the trial's key) and `cpu_ms` (process CPU during the span) where
- * the span has them.
- */
-export function toChromeTrace(input: TraceInput): ChromeTrace {
-  const processName = input.processName ?? 'omni-bench';
-  const ort = input.ortEvents ?? [];
+/** Epoch ms of the earliest event of `input` (memory and GPU samples are in time order); Infinity when it has none. */
+export function traceOriginMs(input: TraceInput): number {
   // A loop, not Math.min(...spans): a long run has more spans than the call stack takes arguments.
   let origin = Infinity;
   for (const span of input.spans) origin = Math.min(origin, span.startMs);
   origin = Math.min(origin, input.memory?.samples[0]?.tMs ?? Infinity, input.gpu?.[0]?.tMs ?? Infinity);
-  for (const session of ort) {
+  for (const session of input.ortEvents ?? []) {
     for (const e of session.events) origin = Math.min(origin, session.originMs + e.tsUs / 1000);
   }
+  return origin;
+}
+
+/**
+ * Builds the trace; times become µs since the earliest event (or `originEpochMs`). A span's args
+ * hold its info, its depth, `failed`, `trial` (the trial's key) and `cpu_ms` (process CPU during
+ * the span) where the span has them.
+ */
+export function toChromeTrace(input: TraceInput): ChromeTrace {
+  const processName = input.processName ?? 'omni-bench';
+  const pid = input.pid ?? DEFAULT_PID;
+  const ort = input.ortEvents ?? [];
+  const origin = input.originEpochMs ?? traceOriginMs(input);
   const originEpochMs = Number.isFinite(origin) ? origin : 0;
 
   // Rows: the span tracks' lanes (main, audio, vision, then other labels as first seen), then ORT sessions.
@@ -107,7 +118,7 @@ export function toChromeTrace(input: TraceInput): ChromeTrace {
       name: String(span.name),
       cat: 'stage',
       ph: 'X',
-      pid: PID,
+      pid,
       tid: tidOf(laneName(span.track, lanes[i] ?? 0)),
       ts: us(span.startMs - originEpochMs),
       dur: us(span.endMs - span.startMs),
@@ -122,7 +133,7 @@ export function toChromeTrace(input: TraceInput): ChromeTrace {
         name: e.node,
         cat: 'ort-op',
         ph: 'X',
-        pid: PID,
+        pid,
         tid,
         ts: us(base + e.tsUs / 1000),
         dur: e.durUs,
@@ -133,23 +144,23 @@ export function toChromeTrace(input: TraceInput): ChromeTrace {
   if (input.memory) {
     const name = `RSS MB (${input.memory.method})`;
     for (const s of input.memory.samples) {
-      events.push({ name, ph: 'C', pid: PID, ts: us(s.tMs - originEpochMs), args: { MB: s.bytes / BYTES_PER_MB } });
+      events.push({ name, ph: 'C', pid, ts: us(s.tMs - originEpochMs), args: { MB: s.bytes / BYTES_PER_MB } });
     }
   }
   for (const s of input.gpu ?? []) {
     events.push({
       name: `GPU ${s.gpu} memory MB (nvidia-smi)`,
       ph: 'C',
-      pid: PID,
+      pid,
       ts: us(s.tMs - originEpochMs),
       args: { MB: s.bytes / BYTES_PER_MB },
     });
   }
 
-  const metadata: ChromeTraceEvent[] = [{ name: 'process_name', ph: 'M', pid: PID, args: { name: processName } }];
+  const metadata: ChromeTraceEvent[] = [{ name: 'process_name', ph: 'M', pid, args: { name: processName } }];
   for (const [track, tid] of tids) {
-    metadata.push({ name: 'thread_name', ph: 'M', pid: PID, tid, args: { name: track } });
-    metadata.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid, args: { sort_index: tid } });
+    metadata.push({ name: 'thread_name', ph: 'M', pid, tid, args: { name: track } });
+    metadata.push({ name: 'thread_sort_index', ph: 'M', pid, tid, args: { sort_index: tid } });
   }
   return { traceEvents: [...metadata, ...events], displayTimeUnit: 'ms', otherData: { originEpochMs, processName } };
 }

@@ -91,6 +91,23 @@ export interface RunMeta {
   interrupted?: boolean;
   /** Measurement-quality warnings (machine under load, outliers, slow first run), as printed. */
   warnings?: string[];
+  /** A folder written by `omni-bench merge`: the shard folders it combines, in shard order. */
+  merged?: MergedShard[];
+}
+
+/** One shard of a merged folder (meta.json `merged`): where it was and what its run said about itself. */
+export interface MergedShard {
+  /** The shard's results folder (absolute). */
+  dir: string;
+  /** `K/N`, as --shard takes it. */
+  shard: string;
+  records: number;
+  startedAt: string;
+  finishedAt?: string;
+  interrupted?: boolean;
+  /** The shard's own MatMul calibration (each shard may have run on another machine). */
+  calibration?: Record<string, unknown>;
+  environment: EnvironmentFacts;
 }
 
 /** Writes meta.json atomically. */

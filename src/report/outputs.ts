@@ -25,6 +25,20 @@ export interface Timeline {
   memory: MemorySample[];
   /** Optional GPU memory.used samples (nvidia-smi). */
   gpu?: GpuSample[];
+  /**
+   * A merged folder's (omni-bench merge): the processes whose timelines were joined, in order,
+   * each with how many spans, memory and GPU samples it holds (they follow one another in the
+   * arrays above). trace.json draws one process per entry.
+   */
+  processes?: TimelineProcess[];
+}
+
+/** One process of a joined timeline, e.g. `shard 1/2`: its name and its share of the arrays. */
+export interface TimelineProcess {
+  name: string;
+  spans: number;
+  memory: number;
+  gpu: number;
 }
 
 /** What writeOutputs wrote, and any writer that failed (the others still ran). */
@@ -80,7 +94,9 @@ export async function writeOutputs(
     }),
   );
   const specCharts = input.extraCharts ? input.extraCharts(summary, input.records, input.timeline?.spans ?? []) : [];
-  await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, specCharts, ...(input.timeline ? { timeline: input.timeline } : {}) }));
+  // Memory samples of several processes (shards, often on several machines) make no one RSS line: no memory chart then.
+  const chartTimeline = input.timeline && (input.timeline.processes?.length ?? 0) > 1 ? { ...input.timeline, memory: [] } : input.timeline;
+  await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, specCharts, ...(chartTimeline ? { timeline: chartTimeline } : {}) }));
   if (input.timeline && input.timeline.spans.length > 0) {
     const timeline = input.timeline;
     await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec));

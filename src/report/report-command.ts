@@ -29,7 +29,7 @@ export async function reportCommand(dir: string, options: ReportOptions, io: { s
   let timeline: Timeline | undefined;
   try {
     const parsed = JSON.parse(readFileSync(join(dir, 'timeline.json'), 'utf8')) as Timeline;
-    timeline = { spans: parsed.spans ?? [], memory: parsed.memory ?? [], ...(parsed.gpu ? { gpu: parsed.gpu } : {}) };
+    timeline = { spans: parsed.spans ?? [], memory: parsed.memory ?? [], ...(parsed.gpu ? { gpu: parsed.gpu } : {}), ...(parsed.processes ? { processes: parsed.processes } : {}) };
   } catch {
     timeline = undefined;
   }

@@ -52,6 +52,16 @@ function readLock(path: string): LockContent | undefined {
 }
 
 /**
+ * The run holding `dir`'s lock, without taking it (reads only): undefined when there is no lock
+ * or its process is gone from this host. A lock of another host counts as held.
+ */
+export function lockHolder(dir: string): Omit<LockContent, 'token'> | undefined {
+  const holder = readLock(join(dir, LOCK_FILE));
+  if (!holder || (holder.host === hostname() && !alive(holder.pid))) return undefined;
+  return { pid: holder.pid, host: holder.host, startedAt: holder.startedAt };
+}
+
+/**
  * Takes the lock of `dir` (which must exist). Throws UsageError naming the holder when another
  * live run holds it. A child whose OMNI_BENCH_LOCK equals the holder's token shares the lock
  * and releases nothing.

@@ -24,11 +24,13 @@ export interface ResumeState {
  */
 export const MEASURED_OPTIONS = ['model', 'manifest', 'ep', 'threads', 'maxSamples', 'seed', 'shard', 'maxNewTokens', 'ortProfile', 'memIntervalMs', 'memArena', 'middleware', 'cacheMb', 'threadsAudio', 'threadsVision'] as const;
 
-function flagOf(key: string): string {
+/** The command-line flag of an option key: `maxNewTokens` -> `--max-new-tokens`. */
+export function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function comparable(key: string, value: unknown): string {
+/** An option's value as compared between runs (manifest paths resolved). */
+export function comparable(key: string, value: unknown): string {
   if (key === 'manifest' && Array.isArray(value)) return JSON.stringify(value.map((p) => resolve(String(p))));
   return JSON.stringify(value ?? null);
 }
