@@ -227,6 +227,14 @@ export class OmniModel {
     return prompt;
   }
 
+  /**
+   * Tokens of the prompt `messages` make, built as {@link buildPrompt} builds it (template,
+   * tokenization, placeholders), without the context_length check; nothing is run.
+   */
+  countPromptTokens(messages: readonly Message[], options: PromptOptions = {}): number {
+    return buildPrompt(messages, this.promptContext(), options).ids.length;
+  }
+
   /** Token embeddings [1, S, H] with placeholder rows replaced by the features (row-major [rows, H]) in order. */
   async embed(ids: readonly number[], imageFeatures: Float32Array = new Float32Array(0), audioFeatures: Float32Array = new Float32Array(0)): Promise<ort.Tensor> {
     this.checkOpen();

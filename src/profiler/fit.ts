@@ -190,7 +190,7 @@ export function chooseModel(xs: readonly number[], ys: readonly number[], option
       verdict: 'linear',
       test,
       pValue,
-      reason: `${stat} < ${alpha} but the quadratic term is negative${share}: the cost per unit falls as x grows, not quadratic growth; the linear slope is the cost per unit`,
+      reason: `${stat} < ${alpha} but the quadratic term is negative${share}: the cost per unit falls as x grows, not quadratic growth, so the linear slope stands as the cost per unit`,
     };
   }
   return { linear, quadratic, verdict: 'quadratic', test, pValue, reason: `${stat} < ${alpha} and the quadratic term is positive${share}` };

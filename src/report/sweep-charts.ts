@@ -17,11 +17,16 @@ export interface SpecChart {
   height?: number;
 }
 
-/** One line: (x, y) points in x order; `dashed` for a derived line (an ideal, a bound). */
+/**
+ * One line: (x, y) points in x order; `dashed` for a derived line (an ideal, a bound, a fit):
+ * true draws 6-on 4-off, an array its own pattern (two fits of one metric apart). `scatter`
+ * draws the points without a line (measurements in any order).
+ */
 export interface Series {
   label: string;
   points: readonly (readonly [number, number])[];
-  dashed?: boolean;
+  dashed?: boolean | readonly number[];
+  scatter?: boolean;
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b'];
@@ -41,9 +46,10 @@ export function lineChart(input: { title: string; xLabel: string; yLabel: string
         data: s.points.map(([x, y]) => ({ x, y })),
         borderColor: colour(s),
         backgroundColor: colour(s),
-        borderDash: s.dashed ? [6, 4] : [],
+        borderDash: Array.isArray(s.dashed) ? [...(s.dashed as readonly number[])] : s.dashed ? [6, 4] : [],
         pointRadius: s.dashed ? 0 : 3,
         borderWidth: 2,
+        ...(s.scatter ? { showLine: false } : {}),
       })),
     },
     options: {

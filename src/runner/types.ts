@@ -55,6 +55,14 @@ export interface ModelLike {
    * model that cannot be loaded in another thread: the encode middleware then run it here.
    */
   sessionSource?(component: 'speech' | 'vision', intraOpThreads?: number): WorkerSessionSource;
+  /** Tokens the decoder can attend to (genai_config.json model.context_length); absent on a double without a limit. */
+  readonly contextLength?: number;
+  /**
+   * Tokens of the prompt generate() would build from `messages` (chat template, placeholders
+   * expanded), without running anything or checking context_length: token-prefill sizes its
+   * filler with it. Absent on a double.
+   */
+  countPromptTokens?(messages: readonly Message[]): number;
   encodeAudio(mel: MelFeatures, options?: AudioEncodeOptions): Promise<EncoderOutput>;
   encodeVision(patches: VisionPatches, options?: VisionEncodeOptions): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;

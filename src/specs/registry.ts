@@ -8,6 +8,8 @@ import { ttftBreakdown } from './ttft-breakdown.js';
 import { multiturn } from './multiturn.js';
 import { audioPadding } from './audio-padding.js';
 import { parallelEncode } from './parallel-encode.js';
+import { tokenPrefill } from './token-prefill.js';
+import { audioLength } from './audio-length.js';
 
 const SPECS = new Map<string, Spec>();
 
@@ -33,3 +35,5 @@ registerSpec(ttftBreakdown);
 registerSpec(multiturn);
 registerSpec(audioPadding);
 registerSpec(parallelEncode);
+registerSpec(tokenPrefill);
+registerSpec(audioLength);
