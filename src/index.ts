@@ -46,3 +46,7 @@ export { realEnvironment } from './runner/real-env.js';
 export { runSerialRequest, encodeRequestMedia, fitAudio, type AudioPadding, type SerialRequestOptions, type EncodedMedia } from './runner/pipeline.js';
 export { createMiddleware, parseMiddlewareList, composeStack, MIDDLEWARE_NAMES, type MiddlewareContext } from './middleware/registry.js';
 export type { Middleware, MiddlewareStats, Stack, ResetScope } from './middleware/types.js';
+export { compareRecords } from './compare/compare.js';
+export { buildCompareReport } from './compare/command.js';
+export { stratifiedPermutationTest, bootstrapRatioInterval, geometricMeanRatio } from './compare/statistics.js';
+export { DEFAULT_COMPARE_OPTIONS, type CompareOptions, type CompareResult, type CompareReport, type MetricComparison, type MeasuredComparison, type NoiseReport } from './compare/types.js';

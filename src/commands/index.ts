@@ -3,10 +3,11 @@ import { modelCommand } from './model.js';
 import { mediaCommands } from './media.js';
 import { datasetsCommand } from './datasets.js';
 import { specCommands } from './specs.js';
+import { compareCommands } from './compare.js';
 import { mergeCommands } from './merge.js';
 
 /** Adds one command group to the program. One line per group below registers it. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command group of the CLI, in help order. */
-export const COMMANDS: RegisterCommand[] = [modelCommand, mediaCommands, datasetsCommand, specCommands, mergeCommands];
+export const COMMANDS: RegisterCommand[] = [modelCommand, mediaCommands, datasetsCommand, specCommands, compareCommands, mergeCommands];
