@@ -41,9 +41,8 @@ function useMediaTools(options: Pick<CommonOptions, 'ffmpeg' | 'ffprobe'>): void
   }
 }
 
-/** Adds the subcommand of one spec. */
-export function addSpecCommand(program: Command, spec: Spec, environment: EnvironmentFactory = realEnvironment): Command {
-  const command = program.command(spec.name).description(spec.description);
+/** Adds a spec's options to `command`: the shared ones, the spec's own, and the internal --records-only. */
+export function addSpecOptions(command: Command, spec: Spec): Command {
   addCommonOptions(command, spec);
   for (const o of spec.options) {
     const option = new Option(o.flags, o.description);
@@ -51,7 +50,12 @@ export function addSpecCommand(program: Command, spec: Spec, environment: Enviro
     if (o.defaultValue !== undefined) option.default(o.defaultValue);
     command.addOption(option);
   }
-  command.addOption(new Option('--records-only', 'internal: child of --isolate process').hideHelp());
+  return command.addOption(new Option('--records-only', 'internal: child of --isolate process').hideHelp());
+}
+
+/** Adds the subcommand of one spec. */
+export function addSpecCommand(program: Command, spec: Spec, environment: EnvironmentFactory = realEnvironment): Command {
+  const command = addSpecOptions(program.command(spec.name).description(spec.description), spec);
   command.action(async (values: Record<string, unknown>, cmd: Command) => {
     const options = toRunOptions(spec, values);
     useMediaTools(options);
