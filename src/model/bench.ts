@@ -6,12 +6,14 @@
  */
 import type { Tensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
-import { decoderFlops, referenceRequest, speechFlops, visionFlops } from './flops.js';
+import { decoderFlops, speechFlops, visionFlops } from './flops.js';
 import type { ComponentName } from './genai-config.js';
 import { calibrateMatMul, overPeakWarning, type CalibrationWarning, type MatMulCalibration } from './calibrate.js';
 import { OmniModel } from './omni-model.js';
-import type { KvCache, Message } from './types.js';
+import { pseudoRandom, referenceInputs, referenceMessages } from './reference-request.js';
+import type { KvCache } from './types.js';
 import { median } from '../profiler/stats.js';
+import { achievedGflops, peakShare } from '../profiler/roofline.js';
 
 /** Options of {@link benchModel}. */
 export interface ModelBenchOptions {
@@ -63,19 +65,19 @@ export interface BenchSummaryRow extends BenchRow {
   percentOfPeak: number | null;
 }
 
-export { median };
+export { median, pseudoRandom };
 
 /** Derives median, GFLOP/s and % of peak per row. */
 export function summarizeBench(result: ModelBenchResult): BenchSummaryRow[] {
   return result.rows.map((row) => {
     const medianMs = median(row.samplesMs);
-    const gflopPerSecond = row.flops === null ? null : row.flops / (medianMs * 1e6);
+    const gflopPerSecond = row.flops === null ? null : achievedGflops(row.flops, medianMs);
     return {
       ...row,
       medianMs,
       minMs: row.samplesMs.reduce((a, b) => Math.min(a, b), Infinity),
       gflopPerSecond,
-      percentOfPeak: gflopPerSecond === null ? null : (100 * gflopPerSecond) / result.calibration.peakGflops,
+      percentOfPeak: gflopPerSecond === null ? null : peakShare(gflopPerSecond, result.calibration.peakGflops),
     };
   });
 }
@@ -91,17 +93,6 @@ export function benchWarnings(result: ModelBenchResult, summary: readonly BenchS
     if (w) warnings.push(w);
   }
   return warnings;
-}
-
-/** Deterministic values in [-scale, scale) (a 32-bit LCG): benchmark inputs whose content does not matter. */
-export function pseudoRandom(n: number, scale = 1, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = (x / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
 }
 
 /** Sequential text positions [3, S] from `start`. */
@@ -137,37 +128,27 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
   try {
     const config = model.config;
     const H = model.hiddenSize;
-    const ref = referenceRequest();
-    const grid = ref.visionGrid ?? [10, 20, 28];
+    // The reference request's inputs, as module-profile runs them (reference-request.ts).
     const v = config.model.vision;
-    const patchDim = 3 * v.temporal_patch_size * v.patch_size * v.patch_size;
+    const ref = referenceInputs({ melBins: config.model.speech.num_mel_bins, patchDim: 3 * v.temporal_patch_size * v.patch_size * v.patch_size });
+    const { mel, patches, grid } = ref;
     const rows: BenchRow[] = [];
     const run = async (row: Omit<BenchRow, 'samplesMs'>, fn: () => Promise<unknown>): Promise<void> => {
       progress(`${row.id}: ${row.input}`);
       rows.push({ ...row, samplesMs: await measure(warmup, repeats, fn) });
     };
 
-    const mel = { data: pseudoRandom(128 * ref.audioMelFrames, 1, 1), frames: ref.audioMelFrames, validFrames: ref.audioMelFrames };
-    const patches = { pixelValues: pseudoRandom(grid[0] * grid[1] * grid[2] * patchDim, 1.5, 2), gridThw: grid, secondsPerGrid: 1 };
-    await run({ id: 'speech', component: 'speech', input: `${ref.audioMelFrames / 100} s audio (${ref.audioMelFrames} mel frames)`, flops: speechFlops(config, ref.audioMelFrames) }, () =>
+    await run({ id: 'speech', component: 'speech', input: `${mel.frames / 100} s audio (${mel.frames} mel frames)`, flops: speechFlops(config, mel.frames) }, () =>
       model.encodeAudio(mel),
     );
-    await run({ id: 'vision', component: 'vision', input: `${grid[0] * 2} frames 392x280 (grid ${grid.join('x')})`, flops: visionFlops(config, grid) }, () =>
+    await run({ id: 'vision', component: 'vision', input: `${ref.frames} frames ${grid[2] * 14}x${grid[1] * 14} (grid ${grid.join('x')})`, flops: visionFlops(config, grid) }, () =>
       model.encodeVision(patches),
     );
 
     // The reference prompt: the video with its audio interleaved (use_audio_in_video) and a question.
     const audio = await model.encodeAudio(mel);
     const video = await model.encodeVision(patches);
-    const messages: Message[] = [
-      {
-        role: 'user',
-        content: [
-          { type: 'video_with_audio', video, gridThw: grid, secondsPerGrid: 1, audio },
-          { type: 'text', text: 'What is happening in this video, and what is being said?' },
-        ],
-      },
-    ];
+    const messages = referenceMessages(audio, video, grid);
     const prompt = model.buildPrompt(messages);
     const S = prompt.ids.length;
     await run({ id: 'embedding', component: 'embedding', input: `reference prompt (${S} tokens)`, flops: null }, () =>

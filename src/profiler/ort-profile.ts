@@ -22,6 +22,13 @@ export interface OrtOpEvent {
   durUs: number;
   /** Bytes held by the session's arena after this op (args.mem_arena_held), where reported. */
   arenaHeldBytes?: number;
+  /**
+   * Shapes of the node's inputs and outputs in this run (args.input_type_shape and
+   * output_type_shape), where reported. ORT lists the inputs it did not prepack: a MatMul's
+   * constant weight is usually absent, its activation present.
+   */
+  inputShapes?: number[][];
+  outputShapes?: number[][];
 }
 
 /** One row of the module breakdown (module_breakdown.csv). */
@@ -40,7 +47,19 @@ interface RawEvent {
   name?: unknown;
   ts?: unknown;
   dur?: unknown;
-  args?: { op_name?: unknown; provider?: unknown; mem_arena_held?: unknown };
+  args?: { op_name?: unknown; provider?: unknown; mem_arena_held?: unknown; input_type_shape?: unknown; output_type_shape?: unknown };
+}
+
+/** `[{"float": [1, 185, 128]}, ...]` as shapes; undefined when the field is absent or not that form. */
+function shapesOf(raw: unknown): number[][] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const shapes: number[][] = [];
+  for (const entry of raw as unknown[]) {
+    const dims = entry !== null && typeof entry === 'object' ? Object.values(entry as Record<string, unknown>)[0] : undefined;
+    if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number' && Number.isFinite(d))) return undefined;
+    shapes.push(dims as number[]);
+  }
+  return shapes;
 }
 
 const KERNEL_SUFFIX = '_kernel_time';
@@ -174,6 +193,10 @@ export function ortOpEvents(events: readonly unknown[]): OrtOpEvent[] {
     };
     const held = Number(raw.args?.mem_arena_held);
     if (raw.args?.mem_arena_held !== undefined && Number.isFinite(held)) event.arenaHeldBytes = held;
+    const inputShapes = shapesOf(raw.args?.input_type_shape);
+    const outputShapes = shapesOf(raw.args?.output_type_shape);
+    if (inputShapes) event.inputShapes = inputShapes;
+    if (outputShapes) event.outputShapes = outputShapes;
     out.push(event);
   }
   return out;

@@ -18,6 +18,8 @@ import { DEFAULT_LOGITS_TOLERANCE } from '../runner/reference-logits.js';
 import { writeCharts } from './charts.js';
 import type { SpecChart } from './sweep-charts.js';
 import { writeTrace } from './trace.js';
+import { runOrtTrace } from './ort-profiles.js';
+import type { ReportContext } from './report-context.js';
 
 /** Spans and memory samples of a run, as timeline.json stores them. */
 export interface Timeline {
@@ -63,11 +65,11 @@ export async function writeOutputs(
     /** Calibrated MatMul peak (meta.json), for % of peak. */
     peakGflops?: number;
     /** The spec's own summary tables (Spec.summarize), appended to summary.md. */
-    extraTables?: (summary: Summary, records: readonly TrialRecord[]) => TextTable[];
+    extraTables?: (summary: Summary, records: readonly TrialRecord[], context: ReportContext) => TextTable[];
     /** --logits-tolerance of the run (default 1e-4). */
     logitsTolerance?: number;
     /** The spec's own charts (Spec.charts). */
-    extraCharts?: (summary: Summary, records: readonly TrialRecord[], spans: readonly Span[]) => SpecChart[];
+    extraCharts?: (summary: Summary, records: readonly TrialRecord[], spans: readonly Span[], context: ReportContext) => SpecChart[];
   },
 ): Promise<OutputsResult> {
   const summary = summarize(input.spec, input.records);
@@ -81,7 +83,8 @@ export async function writeOutputs(
       failures.push(`${name}: ${(error as Error).message}`);
     }
   };
-  const tables = input.extraTables ? input.extraTables(summary, input.records) : [];
+  const context: ReportContext = { dir, spans: input.timeline?.spans ?? [], ...(input.peakGflops ? { peakGflops: input.peakGflops } : {}) };
+  const tables = input.extraTables ? input.extraTables(summary, input.records, context) : [];
   const logits = logitsCheck(input.records, input.logitsTolerance ?? DEFAULT_LOGITS_TOLERANCE);
   const info = { records: input.records.length, complete: input.complete, tables, ...(logits ? { logits } : {}) };
   await step('summary.csv', () => writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary)));
@@ -93,13 +96,14 @@ export async function writeOutputs(
       extraTables: tables,
     }),
   );
-  const specCharts = input.extraCharts ? input.extraCharts(summary, input.records, input.timeline?.spans ?? []) : [];
+  const specCharts = input.extraCharts ? input.extraCharts(summary, input.records, context.spans, context) : [];
   // Memory samples of several processes (shards, often on several machines) make no one RSS line: no memory chart then.
   const chartTimeline = input.timeline && (input.timeline.processes?.length ?? 0) > 1 ? { ...input.timeline, memory: [] } : input.timeline;
   await step('charts', () => writeCharts(join(dir, 'charts'), { summary, records: input.records, specCharts, ...(chartTimeline ? { timeline: chartTimeline } : {}) }));
   if (input.timeline && input.timeline.spans.length > 0) {
     const timeline = input.timeline;
-    await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec));
+    // ONNX Runtime's kernels (--ort-profile), aligned with the spans that ran them, on their own rows.
+    await step('trace.json', () => writeTrace(join(dir, 'trace.json'), timeline, input.spec, runOrtTrace(dir, timeline.spans)));
   }
   return { summary, tables, ...(logits ? { logits } : {}), written, failures };
 }

@@ -224,8 +224,11 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
     if (capped.warning) warnings.push(capped.warning);
   }
 
-  // Phase 2: samples, the plan and meta.json.
-  const loaded = await env.loadSamples(manifests, options);
+  // A spec that reads ONNX Runtime's per-op profile has it whatever the flags say.
+  if (spec.needsOrtProfile) options.ortProfile = true;
+
+  // Phase 2: samples, the plan and meta.json. A spec that makes its own samples uses them unless --manifest is given.
+  const loaded = manifests.length === 0 && spec.defaultSamples ? { samples: spec.defaultSamples(options), invalid: [] } : await env.loadSamples(manifests, options);
   const { samples, invalid } = loaded;
   warnings.push(...(loaded.warnings ?? []));
   if (samples.length === 0 && invalid.length === 0) throw new UsageError(noSamplesMessage(manifests, options, loaded.rowsRead));

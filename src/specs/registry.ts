@@ -8,6 +8,7 @@ import { ttftBreakdown } from './ttft-breakdown.js';
 import { multiturn } from './multiturn.js';
 import { audioPadding } from './audio-padding.js';
 import { parallelEncode } from './parallel-encode.js';
+import { moduleProfile } from './module-profile.js';
 import { tokenPrefill } from './token-prefill.js';
 import { audioLength } from './audio-length.js';
 
@@ -37,3 +38,4 @@ registerSpec(audioPadding);
 registerSpec(parallelEncode);
 registerSpec(tokenPrefill);
 registerSpec(audioLength);
+registerSpec(moduleProfile);

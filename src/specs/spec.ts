@@ -9,6 +9,7 @@ import type { Summary } from '../report/summary.js';
 import type { TrialRecord } from '../report/record.js';
 import type { TextTable } from '../report/format.js';
 import type { SpecChart } from '../report/sweep-charts.js';
+import type { ReportContext } from '../report/report-context.js';
 import type { RequestMedia, RequestWork } from '../runner/pipeline.js';
 import type { BenchSample, MediaLike, ModelLike } from '../runner/types.js';
 import type { StageRunner } from '../stages.js';
@@ -101,6 +102,13 @@ export interface Spec {
   description: string;
   /** Manifests used when --manifest is not given (absolute paths, usually under fixtures/). */
   defaultManifests: readonly string[];
+  /**
+   * Samples the spec makes itself, used instead of defaultManifests when --manifest is not
+   * given (module-profile's reference request, whose inputs are not media files). Optional.
+   */
+  defaultSamples?(options: SpecRunOptions): BenchSample[];
+  /** The spec reads ONNX Runtime's per-op profile: the runner turns --ort-profile on for it. Default false. */
+  needsOrtProfile?: boolean;
   options: readonly SpecOption[];
   /** Default of --max-new-tokens for this spec. Default 16. */
   defaultMaxNewTokens?: number;
@@ -125,10 +133,10 @@ export interface Spec {
   /** The trials to run, in order. Default: {@link planTrials}. */
   plan(input: { samples: readonly BenchSample[]; variants: readonly Variant[]; options: SpecRunOptions }): PlannedTrial[];
   run(context: TrialContext): Promise<TrialOutput>;
-  /** Extra tables for summary.md and the terminal (optional). */
-  summarize?(summary: Summary, records: readonly TrialRecord[]): TextTable[];
+  /** Extra tables for summary.md and the terminal (optional); `context` names the results folder and the calibrated peak. */
+  summarize?(summary: Summary, records: readonly TrialRecord[], context?: ReportContext): TextTable[];
   /** Extra charts for charts/ (optional); `spans` are the run's stage spans (timeline.json), each tagged with its trial's key. */
-  charts?(summary: Summary, records: readonly TrialRecord[], spans: readonly Span[]): SpecChart[];
+  charts?(summary: Summary, records: readonly TrialRecord[], spans: readonly Span[], context?: ReportContext): SpecChart[];
 }
 
 /**
