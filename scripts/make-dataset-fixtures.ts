@@ -230,6 +230,14 @@ async function main(): Promise<void> {
     { annotations: [join(vmme, 'videomme', 'test-00000-of-00001.parquet')], mediaDir: MEDIA_DIR, questionsPerVideo: 1 },
     'manifest-1q.csv',
   );
+  // The 'medium' videos (10 s and 12 s of 640x360, 250 and 180 frames), one question each: every
+  // frame count of frame-scaling's default sweep (up to 64) fits in them.
+  await importFixture(
+    'video-mme',
+    'video-mme',
+    { annotations: [join(vmme, 'videomme', 'test-00000-of-00001.parquet')], mediaDir: MEDIA_DIR, questionsPerVideo: 1, duration: ['medium'] },
+    'manifest-medium-1q.csv',
+  );
 
   const anetDir = join(DATASETS_DIR, 'activitynet-qa');
   const anet = activityNet();

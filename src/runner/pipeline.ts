@@ -8,7 +8,7 @@
 import type { StageRunner } from '../stages.js';
 import { MediaError } from '../errors.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
-import type { BenchSample, MediaLike, ModelLike, SampledVideo } from './types.js';
+import type { BenchSample, FrameWindow, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
 import type { Schedule } from '../middleware/types.js';
 import { concatEncoderOutputs } from '../middleware/encode-workers.js';
@@ -36,6 +36,8 @@ export interface SerialRequestOptions {
    * video with sound) or as separate video and audio parts.
    */
   audioInVideo?: boolean;
+  /** Exactly this many frames per video, and a per-frame pixel budget (frame-scaling's sweep); default the processor's. */
+  frames?: Pick<FrameWindow, 'nframes' | 'maxPixels'>;
 }
 
 /** Sizes of what the request fed the model: the record's media columns. */
@@ -146,7 +148,12 @@ export interface PipelineDeps {
 }
 
 /** Options of the media branches. */
-type BranchOptions = Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly'>;
+type BranchOptions = Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly' | 'frames'>;
+
+/** The frames to sample of a sample's video: its clip window and the options' frame count and pixel budget. */
+function frameWindow(sample: BenchSample, options: BranchOptions): FrameWindow {
+  return { ...clipWindow(sample), ...options.frames };
+}
 
 /** What the audio branch produced: the mel the encoder got and its output (both absent without sound). */
 interface AudioResult {
@@ -218,9 +225,9 @@ async function encodeAudioStage(deps: PipelineDeps, mel: MelFeatures | undefined
 }
 
 /** video_decode then vision_preprocess. */
-async function decodeVisionPatches(sample: BenchSample, deps: PipelineDeps, signal: AbortSignal): Promise<{ video: SampledVideo; patches: VisionPatches }> {
+async function decodeVisionPatches(sample: BenchSample, deps: PipelineDeps, options: BranchOptions, signal: AbortSignal): Promise<{ video: SampledVideo; patches: VisionPatches }> {
   const videoPath = sample.videoPath as string;
-  const video = await deps.stage('video_decode', () => deps.media.sampleFrames(videoPath, clipWindow(sample), { signal }), { path: videoPath });
+  const video = await deps.stage('video_decode', () => deps.media.sampleFrames(videoPath, frameWindow(sample, options), { signal }), { path: videoPath });
   const patches = await deps.stage('vision_preprocess', () => deps.media.patchify(video));
   return { video, patches };
 }
@@ -241,7 +248,7 @@ const GROUP_FRAMES = 2;
  * the later ones; the groups' features are concatenated in order. A media that delivers no frame
  * while decoding (a cache hit, a double) gets the whole video preprocessed and encoded after.
  */
-async function streamVision(sample: BenchSample, deps: PipelineDeps, signal: AbortSignal): Promise<VisionResult> {
+async function streamVision(sample: BenchSample, deps: PipelineDeps, options: BranchOptions, signal: AbortSignal): Promise<VisionResult> {
   const { media, model, stage } = deps;
   const videoPath = sample.videoPath as string;
   const outputs: EncoderOutput[] = [];
@@ -300,7 +307,7 @@ async function streamVision(sample: BenchSample, deps: PipelineDeps, signal: Abo
     video = await stage(
       'video_decode',
       () =>
-        media.sampleFrames(videoPath, clipWindow(sample), {
+        media.sampleFrames(videoPath, frameWindow(sample, options), {
           signal,
           onFrame: (frame) => {
             if (failure) throw failure.error; // stops ffmpeg: the encoder already failed
@@ -363,7 +370,7 @@ export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps
   if (schedule === 'serial') {
     // Phase 1: media decode and features, serially; phase 2: the encoders, one after the other.
     const features = await decodeAudioFeatures(sample, deps, options, controller.signal);
-    const decoded = hasVideo ? await decodeVisionPatches(sample, deps, controller.signal) : undefined;
+    const decoded = hasVideo ? await decodeVisionPatches(sample, deps, options, controller.signal) : undefined;
     audio = { ...features, ...(features.mel ? { audio: await encodeAudioStage(deps, features.mel, options) } : {}) };
     if (decoded) vision = await encodeVisionStage(deps, decoded.video, decoded.patches);
   } else {
@@ -373,8 +380,8 @@ export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps
     };
     const visionBranch = async (): Promise<VisionResult> => {
       if (!hasVideo) return { patches: null, ran: false };
-      if (schedule === 'streaming') return streamVision(sample, deps, controller.signal);
-      const decoded = await decodeVisionPatches(sample, deps, controller.signal);
+      if (schedule === 'streaming') return streamVision(sample, deps, options, controller.signal);
+      const decoded = await decodeVisionPatches(sample, deps, options, controller.signal);
       return encodeVisionStage(deps, decoded.video, decoded.patches);
     };
     [audio, vision] = await both(controller, audioBranch, visionBranch);

@@ -13,6 +13,7 @@ import { promptText } from '../datasets/prompt.js';
 import { decodeAudioTrack } from '../media/audio.js';
 import { binaryVersion, resolveBinary } from '../media/ffmpeg.js';
 import { sampleFrames } from '../media/frames.js';
+import { MediaWindowError } from '../media/errors.js';
 import { logMel } from '../media/mel.js';
 import { patchify, type RgbFrames } from '../media/patchify.js';
 import { ensureModel, modelCacheDir } from '../model/builder/cache.js';
@@ -117,9 +118,14 @@ export const realMedia: MediaLike = {
   logMel: (samples, options) => logMel(samples, { padding: options.padding, ...(options.chunkLengthS !== undefined ? { chunkLengthS: options.chunkLengthS } : {}) }),
   async sampleFrames(path, window, options = {}) {
     const { onFrame } = options;
+    if (window.nframes !== undefined && !(Number.isInteger(window.nframes) && window.nframes >= 2 && window.nframes % 2 === 0)) {
+      throw new RangeError(`sampleFrames: nframes must be an even integer >= 2 (frames come in temporal pairs), got ${window.nframes}`);
+    }
     const sampled = await sampleFrames(path, {
       ...(window.start !== undefined ? { start: window.start } : {}),
       ...(window.end !== undefined ? { end: window.end } : {}),
+      ...(window.nframes !== undefined ? { nframes: window.nframes } : {}),
+      ...(window.maxPixels !== undefined ? { maxPixels: window.maxPixels } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(onFrame
         ? {
@@ -130,6 +136,13 @@ export const realMedia: MediaLike = {
           }
         : {}),
     });
+    // src/media clamps a frame count to the window's frames; asked for exactly N, fewer is an error.
+    if (window.nframes !== undefined && sampled.frames.length < window.nframes) {
+      throw new MediaWindowError(
+        path,
+        `the window holds ${sampled.windowFrames} frames (${sampled.windowSeconds.toFixed(2)} s at ${sampled.videoFps} fps), fewer than the ${window.nframes} asked; ask for ${Math.floor(sampled.windowFrames / 2) * 2} or fewer, or use a longer video`,
+      );
+    }
     // Seconds of video the frames were sampled from: the clip window, clamped to the file.
     const seconds = (sampled.endFrame - sampled.startFrame + 1) / sampled.videoFps;
     return { frames: sampled, count: sampled.frames.length, width: sampled.width, height: sampled.height, seconds };

@@ -88,6 +88,23 @@ export interface DecodeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Which frames MediaLike.sampleFrames takes: the clip window (seconds) and, optionally, how many
+ * frames and how many pixels each may have. Part of what a cache keys a video on.
+ */
+export interface FrameWindow {
+  start?: number;
+  end?: number;
+  /**
+   * Exactly this many frames (an even count, spread over the window as the processor spreads
+   * them); a window with fewer frames is a MediaWindowError, as qwen-omni-utils' smart_nframes
+   * raises. Default: the processor's rate (2 per second, 4 to 768).
+   */
+  nframes?: number;
+  /** Per-frame pixel budget (qwen-omni-utils' max_pixels: only lowers the processor's cap). Default: the cap. */
+  maxPixels?: number;
+}
+
 /** Options of MediaLike.sampleFrames. */
 export interface SampleFramesCallOptions extends DecodeOptions {
   /**
@@ -107,7 +124,7 @@ export interface MediaLike {
   readonly branchWorkerSafe?: boolean;
   decodeAudio(path: string, window: { start?: number; duration?: number }, options?: DecodeOptions): Promise<DecodedAudio>;
   logMel(samples: Float32Array, options: { padding: 'dynamic' | 'max_length'; chunkLengthS?: number }): MelFeatures | Promise<MelFeatures>;
-  sampleFrames(path: string, window: { start?: number; end?: number }, options?: SampleFramesCallOptions): Promise<SampledVideo>;
+  sampleFrames(path: string, window: FrameWindow, options?: SampleFramesCallOptions): Promise<SampledVideo>;
   patchify(video: SampledVideo): VisionPatches | Promise<VisionPatches>;
 }
 

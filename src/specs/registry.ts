@@ -9,6 +9,7 @@ import { multiturn } from './multiturn.js';
 import { audioPadding } from './audio-padding.js';
 import { parallelEncode } from './parallel-encode.js';
 import { moduleProfile } from './module-profile.js';
+import { frameScaling } from './frame-scaling.js';
 import { tokenPrefill } from './token-prefill.js';
 import { audioLength } from './audio-length.js';
 
@@ -39,3 +40,4 @@ registerSpec(parallelEncode);
 registerSpec(tokenPrefill);
 registerSpec(audioLength);
 registerSpec(moduleProfile);
+registerSpec(frameScaling);
