@@ -85,7 +85,7 @@ export interface RunMeta {
    * streaming-encode), present when a variant uses them: the split, the cores it split, and
    * whether it is the default or the command line's.
    */
-  branchThreads?: { audio: number; vision: number; cores: number; source: 'default split' | '--threads-audio/--threads-vision'; allowSpinning: false };
+  branchThreads?: { audio: number; vision: number; cores: number; source: 'default' | '--threads-audio/--threads-vision'; allowSpinning: false };
   /** Manifest rows read, valid and invalid. */
   samples?: { valid: number; invalid: number };
   interrupted?: boolean;

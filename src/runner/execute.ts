@@ -132,7 +132,7 @@ function branchThreadsMeta(variants: readonly Variant[], options: SpecRunOptions
   const used = variants.some((v) => (v.middleware ?? []).some((m) => encode.includes(m))) || options.middleware.some((m) => encode.includes(m));
   if (!used) return {};
   const explicit = options.threadsAudio !== undefined || options.threadsVision !== undefined;
-  return { branchThreads: { ...branchThreadsOf(options), cores: availableParallelism(), source: explicit ? '--threads-audio/--threads-vision' : 'default split', allowSpinning: false } };
+  return { branchThreads: { ...branchThreadsOf(options), cores: availableParallelism(), source: explicit ? '--threads-audio/--threads-vision' : 'default', allowSpinning: false } };
 }
 
 /** Exit code from the records: 0 all ok, 1 some failed, 2 none ok. */
