@@ -8,12 +8,15 @@ describe('library API (src/index.ts)', () => {
       'probe', 'decodeAudio', 'logMel', 'sampleFrames', 'patchify',
       'loadManifest', 'computeStatistics', 'createTracker', 'MemoryPoller',
       'listSpecs', 'executeSpec', 'realEnvironment', 'runSerialRequest',
+      'createEncodeWorkers', 'BranchWorker', 'fitPolynomial', 'chooseModel', 'compareRecords',
     ]) {
       expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
     }
   });
 
-  it('lists ttft-breakdown among the registered specs', () => {
-    expect(api.listSpecs().map((s) => s.name)).toContain('ttft-breakdown');
+  it('lists every spec among the registered ones', () => {
+    expect(api.listSpecs().map((s) => s.name)).toEqual(
+      expect.arrayContaining(['ttft-breakdown', 'audio-padding', 'multiturn', 'parallel-encode', 'token-prefill', 'audio-length', 'frame-scaling', 'module-profile']),
+    );
   });
 });
