@@ -17,6 +17,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { BranchWorker, type WorkerSessionSource } from '../model/branch-worker.js';
+import { concatEncoderOutputs } from '../model/encoder-output.js';
+
+export { concatEncoderOutputs };
 import type { Patches, RgbFrames } from '../media/patchify.js';
 import type { AudioEncodeOptions, EncoderOutput, MelFeatures, VisionEncodeOptions, VisionPatches } from '../model/types.js';
 import type { MediaLike, ModelLike, SampledVideo } from '../runner/types.js';
@@ -45,6 +48,12 @@ export function defaultBranchThreads(cores: number = availableParallelism()): Br
   return { audio, vision: cores - audio };
 }
 
+/** The threads of a run: --threads-audio/--threads-vision where given, else defaultBranchThreads(). */
+export function branchThreadsOf(given: { threadsAudio?: number | undefined; threadsVision?: number | undefined }): BranchThreads {
+  const split = defaultBranchThreads();
+  return { audio: given.threadsAudio ?? split.audio, vision: given.threadsVision ?? split.vision };
+}
+
 /**
  * The worker's session: the model's file and options with `threads` intra-op threads that sleep
  * instead of spinning between ops (ORT's allow_spinning 0): two sessions share the cores, and a
@@ -63,22 +72,6 @@ function melWindow(mel: MelFeatures, from: number, to: number): MelFeatures {
   const data = new Float32Array(bins * frames);
   for (let b = 0; b < bins; b++) data.set(mel.data.subarray(b * mel.frames + from, b * mel.frames + to), b * frames);
   return { data, frames, validFrames: frames, melBins: bins };
-}
-
-/** Features of several encoder runs, in order, as one output. */
-export function concatEncoderOutputs(parts: readonly EncoderOutput[]): EncoderOutput {
-  const first = parts[0];
-  if (!first) throw new RangeError('concatEncoderOutputs: no parts');
-  const tokens = parts.reduce((n, p) => n + p.tokens, 0);
-  const features = new Float32Array(tokens * first.hiddenSize);
-  let at = 0;
-  for (const p of parts) {
-    features.set(p.features.subarray(0, p.tokens * p.hiddenSize), at);
-    at += p.tokens * p.hiddenSize;
-  }
-  const out: EncoderOutput = { features, tokens, hiddenSize: first.hiddenSize };
-  if (parts.every((p) => p.encodedFrames !== undefined)) out.encodedFrames = parts.reduce((n, p) => n + (p.encodedFrames ?? 0), 0);
-  return out;
 }
 
 /**

@@ -29,7 +29,8 @@ import { createProgress, silentProgress } from './progress.js';
 import { defaultResultsDir, prepareResultsDir, resultPath } from './results-dir.js';
 import { acquireResultsLock, type ResultsLock } from './results-lock.js';
 import { loadResumeState } from './resume.js';
-import { branchThreadsOf, planRun, runSpec, type LoadedModel } from './run.js';
+import { planRun, runSpec, type LoadedModel } from './run.js';
+import { branchThreadsOf } from '../middleware/encode-workers.js';
 import { availableParallelism } from 'node:os';
 import type { BenchSample, Instruments, InvalidSample, MediaLike } from './types.js';
 

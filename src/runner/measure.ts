@@ -4,7 +4,9 @@
  * `other` = TTFT not covered by top-level spans; the concurrency figures (branches, overlap,
  * critical path, CPU time) are over the same window, request start to first token.
  */
+import { statSync } from 'node:fs';
 import { STAGES, TTFT_STAGES } from '../stages.js';
+import type { BenchSample } from './types.js';
 import { branchCpuMs, concurrencyMeasures } from '../profiler/concurrency.js';
 import { otherMs, stageTotals } from '../profiler/tracker.js';
 import type { MemorySample, Span } from '../profiler/types.js';
@@ -129,4 +131,18 @@ export function measureTrial(m: TrialMeasurement): Measures {
   const readings = [...stagePeaks, ...(m.vmhwmBytes === null || m.vmhwmBytes === undefined ? [] : [m.vmhwmBytes])];
   measures.vmhwmPeakMb = readings.length > 0 ? mb(Math.max(...readings)) : null;
   return measures;
+}
+
+/** Bytes of a sample's media files (each counted once), for media_file_mb; null when one cannot be read. */
+export function mediaBytes(sample: BenchSample): number | null {
+  let total = 0;
+  for (const path of new Set([sample.videoPath, sample.audioPath])) {
+    if (path === undefined) continue;
+    try {
+      total += statSync(path).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
 }

@@ -36,6 +36,21 @@ export class ReferenceLogits {
     await writeFileAtomic(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
+  /**
+   * The answer check of one vector (`what`: 'logits', 'audio-features', ...): the reference
+   * variant's is saved and null returned; another variant's gets the max abs diff against the
+   * reference's (null when the reference has none; nothing to check when `data` is absent).
+   */
+  async check(key: TrialKey, data: Float32Array | undefined, what: string, isReference: boolean): Promise<number | null> {
+    if (!data) return null;
+    if (isReference) {
+      await this.save(key, data, what);
+      return null;
+    }
+    const ref = this.load(key, what);
+    return ref ? maxAbsDiff(data, ref) : null;
+  }
+
   /** The stored reference vector of `key`, or undefined when the reference did not produce it. */
   load(key: TrialKey, what = 'logits'): Float32Array | undefined {
     const path = this.pathOf(key, what);

@@ -4,22 +4,21 @@
  * records.csv rewritten atomically after every record, and a clean stop on abort (SIGINT).
  * Everything external (model, media, clock, memory) comes in through RunDeps.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
 import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
 import type { Middleware, Stack } from '../middleware/types.js';
-import { defaultBranchThreads, type BranchThreads } from '../middleware/encode-workers.js';
+import { branchThreadsOf } from '../middleware/encode-workers.js';
 import { collectStats, composeStack, createMiddleware, disposeMiddleware, middlewareLabel, resetMiddleware } from '../middleware/registry.js';
-import { maxAbsDiff, ReferenceLogits } from './reference-logits.js';
+import { ReferenceLogits } from './reference-logits.js';
 import { stripMelPadding, type RequestWork } from './pipeline.js';
 import { writeRecordsCsv } from '../report/csv.js';
 import type { ConversationState, PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
 import type { StageRunner } from '../stages.js';
 import { gradeAnswer } from './answer.js';
-import { BYTES_PER_MB, measureTrial } from './measure.js';
+import { BYTES_PER_MB, mediaBytes, measureTrial } from './measure.js';
 import type { Progress } from './progress.js';
 import type { BenchSample, Instruments, InvalidSample, MediaLike, MemoryRecorder, ModelLike } from './types.js';
 
@@ -124,25 +123,6 @@ function baseRecord(spec: string, key: TrialKey, isolation: Isolation, startedAt
     startedAt,
     measures: emptyMeasures(),
   };
-}
-
-function mediaBytes(sample: BenchSample): number | null {
-  let total = 0;
-  for (const path of new Set([sample.videoPath, sample.audioPath])) {
-    if (path === undefined) continue;
-    try {
-      total += statSync(path).size;
-    } catch {
-      return null;
-    }
-  }
-  return total;
-}
-
-/** The encode middleware's thread split: --threads-audio/--threads-vision over the default split of the cores. */
-export function branchThreadsOf(options: Pick<SpecRunOptions, 'threadsAudio' | 'threadsVision'>): BranchThreads {
-  const split = defaultBranchThreads();
-  return { audio: options.threadsAudio ?? split.audio, vision: options.threadsVision ?? split.vision };
 }
 
 /** The registry's middleware, keyed on the loaded model's identity, with --cache-mb. */
@@ -324,32 +304,6 @@ async function warmUp(first: PlannedTrial, variant: Variant, t: TrialDeps): Prom
   return failures;
 }
 
-/**
- * Saves the reference variant's encoder outputs, or compares another variant's with them: the
- * max abs diff over the audio and the vision tokens (Infinity when a count differs), null when
- * nothing was compared.
- */
-async function compareEncoderFeatures(
-  reference: ReferenceLogits,
-  key: TrialKey,
-  features: TrialOutput['encoderFeatures'],
-  isReference: boolean,
-): Promise<number | null> {
-  let max: number | null = null;
-  for (const branch of ['audio', 'vision'] as const) {
-    const data = features?.[branch];
-    if (!data) continue;
-    const what = `${branch}-encoder-features`;
-    if (isReference) {
-      await reference.save(key, data, what);
-      continue;
-    }
-    const ref = reference.load(key, what);
-    if (ref) max = Math.max(max ?? 0, maxAbsDiff(data, ref));
-  }
-  return max;
-}
-
 /** One variant of the run, set up: its middleware stack and its conversations. */
 interface VariantRun {
   variant: Variant;
@@ -432,17 +386,14 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   // collectStats holds only the fields some middleware reported (a number each).
   Object.assign(measures, collectStats(t.middleware));
   if (output && input.spec.reference !== undefined) {
-    const features = output.audioFeatures ? stripMelPadding(output.audioFeatures).data : undefined;
-    if (variant.name === input.spec.reference) {
-      await t.reference.save(trial, output.result.firstTokenLogits);
-      if (features) await t.reference.save(trial, features, 'audio-features');
-    } else {
-      const ref = t.reference.load(trial);
-      if (ref) measures.logitsMaxAbsDiff = maxAbsDiff(output.result.firstTokenLogits, ref);
-      const refFeatures = features ? t.reference.load(trial, 'audio-features') : undefined;
-      if (features && refFeatures) measures.audioFeaturesMaxAbsDiff = maxAbsDiff(features, refFeatures);
-    }
-    measures.encoderFeaturesMaxAbsDiff = await compareEncoderFeatures(t.reference, trial, output.encoderFeatures, variant.name === input.spec.reference);
+    // The answer checks, against the reference variant's vectors of the same sample, parameters and turn.
+    const isReference = variant.name === input.spec.reference;
+    const check = (what: string, data: Float32Array | undefined): Promise<number | null> => t.reference.check(trial, data, what, isReference);
+    measures.logitsMaxAbsDiff = (await check('logits', output.result.firstTokenLogits)) ?? measures.logitsMaxAbsDiff;
+    measures.audioFeaturesMaxAbsDiff = (await check('audio-features', output.audioFeatures && stripMelPadding(output.audioFeatures).data)) ?? measures.audioFeaturesMaxAbsDiff;
+    const encoders = [await check('audio-encoder-features', output.encoderFeatures?.audio), await check('vision-encoder-features', output.encoderFeatures?.vision)];
+    const compared = encoders.filter((d): d is number => d !== null);
+    measures.encoderFeaturesMaxAbsDiff = compared.length > 0 ? Math.max(...compared) : null;
   }
   const base = { ...baseRecord(input.spec.name, trial, input.isolation, startedAt), measures };
   return failure === undefined ? { ...base, status: 'ok' } : { ...base, status: 'error', error: errorMessage(failure) };
