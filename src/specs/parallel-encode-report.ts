@@ -78,7 +78,9 @@ export function sampleFigures(records: readonly TrialRecord[]): SampleFigures[] 
 export function savingShare(f: Pick<SampleFigures, 'ttftMs' | 'serialTtftMs' | 'idealMs'>): number | undefined {
   if (f.ttftMs === undefined || f.serialTtftMs === undefined || f.idealMs === undefined) return undefined;
   const ideal = f.serialTtftMs - f.idealMs;
-  return ideal > 0 ? (f.serialTtftMs - f.ttftMs) / ideal : undefined;
+  // A request with one branch (audio only, a silent video) has nothing to overlap: an ideal
+  // saving under 1% of TTFT is noise, and a share of it would be a meaningless large number.
+  return ideal > Math.max(1, 0.01 * f.serialTtftMs) ? (f.serialTtftMs - f.ttftMs) / ideal : undefined;
 }
 
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b <= 0 ? '-' : `${(a / b).toFixed(2)}x`);

@@ -167,6 +167,8 @@ describe('parallel-encode figures', () => {
     expect(savingShare(pa)).toBeCloseTo(0.7, 12); // 210 of the 300 ms the ideal schedule saves
     expect(savingShare(figures.find((f) => f.sample === 'd/a' && f.variant === 'streaming')!)).toBeCloseTo(400 / 300, 12);
     expect(savingShare({ ttftMs: 900, serialTtftMs: 1000, idealMs: 1000 })).toBeUndefined();
+    // An audio-only request: serial 535 ms against an ideal of 534 ms leaves nothing to save.
+    expect(savingShare({ ttftMs: 584, serialTtftMs: 535, idealMs: 534 })).toBeUndefined();
     const [perSample, byVariant] = parallelEncodeTables(summarize('parallel-encode', records), records);
     expect(perSample!.rows.find((r) => r[0] === 'd/a' && r[1] === 'parallel')!.slice(8)).toEqual(['0.79x', '1.13x', '70.0%']);
     expect(perSample!.rows.find((r) => r[1] === 'parallel' && r[0] === 'd/b (no sound)')).toBeDefined();
