@@ -9,8 +9,8 @@ import Table from 'cli-table3';
 import { registerModelBench } from '../model/bench-command.js';
 import { buildModel, BUILDER_VERSION, DEFAULT_SEED, listFiles } from '../model/builder/build.js';
 import { cacheKey, ensureModel, modelCacheDir } from '../model/builder/cache.js';
+import { DEFAULT_FAMILY, FAMILIES, MODEL_FILES, parseFamily } from '../model/builder/families.js';
 import { loadPreset, PRESET_NAMES } from '../model/builder/presets.js';
-import { GENAI_CONFIG_FILE } from '../model/genai-config.js';
 import { inspectModel, type ModelInspection } from '../model/inspect.js';
 import { terminalSafe } from '../safe-text.js';
 
@@ -80,20 +80,22 @@ export function modelCommand(program: Command): void {
 
   group
     .command('build')
-    .description('build the deterministic reference omni model (Qwen2.5-Omni structure, random weights)')
+    .description('build a deterministic reference model of a family (real ONNX Runtime GenAI layout, random weights)')
+    .option('--family <name>', `model family: ${FAMILIES.join(', ')}`, DEFAULT_FAMILY)
     .option('--preset <name|file.json>', `preset: ${PRESET_NAMES.join(', ')} or a preset JSON file`, 'small')
-    .option('--out <dir>', `output directory (default: the cache, ${join(modelCacheDir(), '<preset>-s<seed>-b' + BUILDER_VERSION)})`)
+    .option('--out <dir>', `output directory (default: the cache, ${join(modelCacheDir(), '[<family>-]<preset>-s<seed>-b' + BUILDER_VERSION)}; no prefix for ${DEFAULT_FAMILY})`)
     .option('--seed <n>', 'weight seed', parseSeed, DEFAULT_SEED)
-    .action(async (opts: { preset: string; out?: string; seed: number }) => {
+    .action(async (opts: { family: string; preset: string; out?: string; seed: number }) => {
       const progress = (message: string): void => void process.stderr.write(`${message}\n`);
+      const family = parseFamily(opts.family);
       const preset = loadPreset(opts.preset);
       const started = performance.now();
       let dir: string;
       if (opts.out) {
-        dir = buildModel(preset, opts.out, { seed: opts.seed, onProgress: progress }).dir;
+        dir = buildModel(preset, opts.out, { family, seed: opts.seed, onProgress: progress }).dir;
       } else {
-        const cached = existsSync(join(modelCacheDir(), cacheKey(preset, opts.seed), GENAI_CONFIG_FILE));
-        dir = await ensureModel(opts.preset, { seed: opts.seed, onProgress: progress });
+        const cached = existsSync(join(modelCacheDir(), cacheKey(preset, opts.seed, family), MODEL_FILES.genaiConfig));
+        dir = await ensureModel(opts.preset, { family, seed: opts.seed, onProgress: progress });
         if (cached) progress(`reusing cached model ${dir}`);
       }
       const seconds = (performance.now() - started) / 1000;
@@ -102,7 +104,7 @@ export function modelCommand(program: Command): void {
       for (const f of files) table.push([f.name, formatBytes(f.bytes)]);
       const total = files.reduce((n, f) => n + f.bytes, 0);
       table.push(['total', formatBytes(total)]);
-      process.stdout.write(`${table.toString()}\n${resolve(dir)}  (preset ${preset.name}, seed ${opts.seed}, ${seconds.toFixed(1)} s)\n`);
+      process.stdout.write(`${table.toString()}\n${resolve(dir)}  (family ${family}, preset ${preset.name}, seed ${opts.seed}, ${seconds.toFixed(1)} s)\n`);
     });
 
   group

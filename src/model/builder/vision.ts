@@ -15,6 +15,10 @@ import type { WeightSource } from './weights.js';
 export const PATCH_SIZE = 14;
 export const TEMPORAL_PATCH_SIZE = 2;
 export const SPATIAL_MERGE_SIZE = 2;
+/** Qwen2.5-VL's vision tokens_per_second (temporal position step per second of video). */
+export const QWEN_VL_TOKENS_PER_SECOND = 2;
+/** Qwen2.5-VL's window_size in pixels (its window attention is not modelled: every block attends over the group). */
+export const QWEN_VL_WINDOW_SIZE = 112;
 /** Values per patch: 3 channels * temporal 2 * 14 * 14. */
 export const PATCH_DIM = 3 * TEMPORAL_PATCH_SIZE * PATCH_SIZE * PATCH_SIZE;
 
