@@ -4,6 +4,7 @@
  * and decode at a 2,000-token context, with warmup and repeats. Records hold raw samples;
  * medians, GFLOP/s and % of the calibrated MatMul peak are derived when reported.
  */
+import { ModelError } from '../errors.js';
 import type { Tensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
 import { decoderFlops, speechFlops, visionFlops } from './flops.js';
@@ -130,7 +131,11 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
     const H = model.hiddenSize;
     // The reference request's inputs, as module-profile runs them (reference-request.ts).
     const v = config.model.vision;
-    const ref = referenceInputs({ melBins: config.model.speech.num_mel_bins, patchDim: 3 * v.temporal_patch_size * v.patch_size * v.patch_size });
+    const sp = config.model.speech;
+    if (config.family !== 'qwen2_5_omni' || !v || !sp) {
+      throw new ModelError(`${model.dir}: model bench runs Qwen2.5-Omni's reference request (10 s of audio interleaved with 20 video frames); this ${config.family} model takes ${describeTakes(model.takes)} — run a spec (ttft-breakdown, token-prefill) on it instead`);
+    }
+    const ref = referenceInputs({ melBins: sp.num_mel_bins, patchDim: 3 * v.temporal_patch_size * v.patch_size * v.patch_size });
     const { mel, patches, grid } = ref;
     const rows: BenchRow[] = [];
     const run = async (row: Omit<BenchRow, 'samplesMs'>, fn: () => Promise<unknown>): Promise<void> => {
@@ -189,4 +194,10 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
   } finally {
     await model.release();
   }
+}
+
+/** "video and images", "audio and images"... */
+function describeTakes(takes: { audio: boolean; video: boolean; image: boolean }): string {
+  const list = (['audio', 'video', 'image'] as const).filter((k) => takes[k]).map((k) => (k === 'image' ? 'images' : k));
+  return list.length ? list.join(' and ') : 'text only';
 }

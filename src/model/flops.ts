@@ -24,14 +24,14 @@ export interface FlopsRequest {
   pastTokens: number;
 }
 
-/** FLOPs per component, plus the total. */
+/** FLOPs per component, plus the total; null where the config lacks the dims to count them. */
 export interface ComponentFlops {
-  speech: number;
-  vision: number;
+  speech: number | null;
+  vision: number | null;
   embedding: number;
   /** The prefill of `promptTokens` on top of `pastTokens` (logits for the last position only). */
-  decoder: number;
-  total: number;
+  decoder: number | null;
+  total: number | null;
 }
 
 /** Audio tokens for `melFrames` valid frames (Qwen2.5-Omni _get_feat_extract_output_lengths). */
@@ -46,23 +46,35 @@ export function visionTokens(grid: readonly [number, number, number], mergeSize 
   return (grid[0] * grid[1] * grid[2]) / (mergeSize * mergeSize);
 }
 
-/** Speech encoder FLOPs for `encodedFrames` mel frames (windows of 2*n_window, padded up). */
-export function speechFlops(config: GenaiConfig, encodedFrames: number, validFrames = encodedFrames): number {
+/**
+ * Speech encoder FLOPs for `encodedFrames` mel frames. Qwen2.5-Omni: windows of 2*n_window,
+ * padded up, attention inside a window. Phi-4-multimodal (n_window null): frames / compression
+ * rate positions attending over the whole clip (its conv subsampling is not counted). Null when
+ * the config lacks the tower's dims (a real export without config.json): not a guess.
+ */
+export function speechFlops(config: GenaiConfig, encodedFrames: number, validFrames = encodedFrames): number | null {
   if (encodedFrames <= 0) return 0;
   const s = config.model.speech;
+  if (!s || s.d_model === null || s.encoder_layers === null || s.encoder_ffn_dim === null) return null;
+  const d = s.d_model;
+  if (s.n_window === null) {
+    const n = Math.ceil(encodedFrames / (s.compression_rate ?? 8));
+    const perLayer = 4 * 2 * n * d * d + 2 * 2 * n * n * d + 2 * 2 * n * d * s.encoder_ffn_dim;
+    return s.encoder_layers * perLayer + 2 * Math.ceil(validFrames / (s.compression_rate ?? 8)) * d * s.output_dim;
+  }
   const window = 2 * s.n_window;
   const windows = Math.ceil(encodedFrames / window);
   const inFrames = windows * window;
   const frames = windows * s.n_window; // after conv2 (stride 2)
-  const d = s.d_model;
   const conv = 2 * inFrames * d * s.num_mel_bins * 3 + 2 * frames * d * d * 3;
   const perLayer = 4 * 2 * frames * d * d + 2 * 2 * windows * s.n_window * s.n_window * d + 2 * 2 * frames * d * s.encoder_ffn_dim;
   return conv + s.encoder_layers * perLayer + 2 * audioTokens(validFrames) * d * s.output_dim;
 }
 
 /** Vision encoder FLOPs for a grid [t, h, w] (attention over each temporal group, SwiGLU MLP). */
-export function visionFlops(config: GenaiConfig, grid: readonly [number, number, number]): number {
+export function visionFlops(config: GenaiConfig, grid: readonly [number, number, number]): number | null {
   const v = config.model.vision;
+  if (!v || v.hidden_size === null || v.num_hidden_layers === null || v.intermediate_size === null) return null;
   const [t, h, w] = grid;
   const perGroup = h * w;
   const n = t * perGroup;
@@ -74,9 +86,10 @@ export function visionFlops(config: GenaiConfig, grid: readonly [number, number,
   return 2 * n * patchDim * d + v.num_hidden_layers * perLayer + 2 * tokens * merged * merged + 2 * tokens * merged * v.out_hidden_size;
 }
 
-/** Decoder FLOPs for a prefill of `tokens` on top of `past` cached tokens (one decode step: tokens = 1). */
-export function decoderFlops(config: GenaiConfig, tokens: number, past: number): number {
+/** Decoder FLOPs for a prefill of `tokens` on top of `past` cached tokens (one decode step: tokens = 1); null without the MLP width. */
+export function decoderFlops(config: GenaiConfig, tokens: number, past: number): number | null {
   const m = config.model.decoder;
+  if (m.intermediate_size === null) return null;
   const H = m.hidden_size;
   const q = m.num_attention_heads * m.head_size;
   const kv = m.num_key_value_heads * m.head_size;
@@ -90,10 +103,11 @@ export function decoderFlops(config: GenaiConfig, tokens: number, past: number):
 
 /** FLOPs of every component for `request`. */
 export function requestFlops(config: GenaiConfig, request: FlopsRequest): ComponentFlops {
-  const speech = speechFlops(config, request.audioEncodedFrames ?? request.audioMelFrames, request.audioMelFrames);
-  const vision = request.visionGrid ? visionFlops(config, request.visionGrid) : 0;
+  const speech = config.model.speech ? speechFlops(config, request.audioEncodedFrames ?? request.audioMelFrames, request.audioMelFrames) : 0;
+  const vision = request.visionGrid && config.model.vision ? visionFlops(config, request.visionGrid) : 0;
   const decoder = decoderFlops(config, request.promptTokens, request.pastTokens);
-  return { speech, vision, embedding: 0, decoder, total: speech + vision + decoder };
+  const total = speech === null || vision === null || decoder === null ? null : speech + vision + decoder;
+  return { speech, vision, embedding: 0, decoder, total };
 }
 
 /** Text tokens of the reference prompt: chat template, system prompt and question (about 30). */

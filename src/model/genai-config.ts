@@ -27,6 +27,18 @@ export const modelError = (message: string): ModelError => new ModelError(messag
 export const COMPONENTS = ['speech', 'vision', 'embedding', 'decoder'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
+/** Model families omni-bench has an adapter for (genai_config.json model.type). */
+export const FAMILY_NAMES = ['qwen2_5_omni', 'qwen2_5_vl', 'phi4mm'] as const;
+export type FamilyName = (typeof FAMILY_NAMES)[number];
+
+/**
+ * The resolved model configuration. genai_config.json (ONNX Runtime GenAI's keys) gives the
+ * component files, tensor names, decoder dims and token ids; what it lacks comes from the files
+ * an export ships beside it (Hugging Face config.json, preprocessor_config.json, the processor
+ * configs) or from the family's fixed values, and `sources` says where each value came from
+ * (src/model/model-config.ts). Dims only FLOP counts need are null when no file gives them.
+ */
+
 /** Decoder section. `%d` in the past/present names is the layer index. */
 export interface DecoderConfig {
   filename: string;
@@ -35,23 +47,24 @@ export interface DecoderConfig {
   num_key_value_heads: number;
   head_size: number;
   num_hidden_layers: number;
-  intermediate_size: number;
-  rope_theta: number;
-  /** M-RoPE frequency bands [t, h, w], summing to head_size / 2. */
-  mrope_section: number[];
+  /** MLP width (FLOPs only); null when no file gives it. */
+  intermediate_size: number | null;
+  rope_theta: number | null;
+  /** M-RoPE frequency bands [t, h, w] (Qwen families); null otherwise or when unknown. */
+  mrope_section: number[] | null;
   inputs: {
     /** f32 [1, S, hidden_size]. */
     inputs_embeds: string;
     /** i64 [1, P + S], ones for every valid token (past and new). */
     attention_mask: string;
-    /** i64 [3, 1, S]: t, h, w positions (TMRoPE). */
-    position_ids: string;
+    /** i64 positions: [3, 1, S] (Qwen M-RoPE, or [1, S, 3] as a graph declares it); null: the graph has none (phi4mm). */
+    position_ids: string | null;
     /** f32 [1, num_key_value_heads, P, head_size] per layer, e.g. "past_key_values.%d.key". */
     past_key_names: string;
     past_value_names: string;
   };
   outputs: {
-    /** f32 [1, 1, vocab_size] in the reference model: logits of the LAST position only. */
+    /** Logits [1, S, V] (the reference model: [1, 1, V], the last position only). */
     logits: string;
     /** f32 [1, num_key_value_heads, P + S, head_size] per layer, e.g. "present.%d.key". */
     present_key_names: string;
@@ -62,44 +75,67 @@ export interface DecoderConfig {
 /** Embedding section: token table with placeholder positions replaced by encoder features. */
 export interface EmbeddingConfig {
   filename: string;
-  inputs: { input_ids: string; image_features: string; audio_features: string };
+  /** image_features / audio_features: null when the family's embedding takes none. */
+  inputs: { input_ids: string; image_features: string | null; audio_features: string | null };
   outputs: { inputs_embeds: string };
 }
 
-/** Vision encoder section (Qwen2.5-VL vision tower). */
+/** Vision encoder section. */
 export interface VisionConfig {
   filename: string;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
+  /** Tower dims (FLOPs only); null when no file gives them. */
+  hidden_size: number | null;
+  num_hidden_layers: number | null;
+  num_attention_heads: number | null;
+  intermediate_size: number | null;
   patch_size: number;
   temporal_patch_size: number;
   spatial_merge_size: number;
   /** Width of image_features (the decoder hidden size). */
   out_hidden_size: number;
-  inputs: { pixel_values: string; image_grid_thw: string };
+  /** genai_config.json vision.inputs: pixel_values and, per family, image_grid_thw (Qwen) or attention_mask + image_sizes (phi4mm). */
+  inputs: { pixel_values: string; image_grid_thw: string | null; attention_mask: string | null; image_sizes: string | null };
   outputs: { image_features: string };
 }
 
-/** Speech (audio) encoder section (Qwen2.5-Omni audio tower). */
+/** Speech (audio) encoder section. */
 export interface SpeechConfig {
   filename: string;
-  d_model: number;
-  encoder_layers: number;
-  encoder_attention_heads: number;
-  encoder_ffn_dim: number;
+  /** Tower dims (FLOPs only); null when no file gives them. */
+  d_model: number | null;
+  encoder_layers: number | null;
+  encoder_attention_heads: number | null;
+  encoder_ffn_dim: number | null;
   num_mel_bins: number;
-  /** Half the attention window in mel frames (window = 2 * n_window = 200 frames, 2 s). */
-  n_window: number;
+  /** Half the attention window in mel frames (Qwen2.5-Omni: window = 2 * n_window = 200 frames, 2 s); null: attention spans the clip (phi4mm). */
+  n_window: number | null;
+  /** Mel frames per audio token (phi4mm: audio_compression_rate 8); Qwen2.5-Omni's rule is in flops.audioTokens. */
+  compression_rate: number | null;
   /** Width of audio_features (the decoder hidden size). */
   output_dim: number;
-  inputs: { input_features: string; feature_attention_mask: string };
+  /**
+   * genai_config.json speech.inputs: `audio_embeds` (the features, here input_features),
+   * `attention_mask` (here feature_attention_mask), and phi4mm's audio_sizes and audio_projection_mode.
+   */
+  inputs: { input_features: string; feature_attention_mask: string; audio_sizes: string | null; audio_projection_mode: string | null };
   outputs: { audio_features: string };
 }
 
-/** genai_config.json. */
+/** Session options genai_config.json gives a component (`session_options`). */
+export interface ComponentSessionOptions {
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  memArena?: boolean;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Execution providers named in provider_options, in order (onnxruntime-node names: cuda, dml, webgpu, ...). */
+  executionProviders: string[];
+  /** Other string entries: ONNX Runtime session config entries. */
+  configEntries: Record<string, string>;
+}
+
+/** The resolved configuration of a model folder. */
 export interface GenaiConfig {
+  family: FamilyName;
   model: {
     type: string;
     vocab_size: number;
@@ -107,26 +143,38 @@ export interface GenaiConfig {
     bos_token_id: number;
     eos_token_id: number[];
     pad_token_id: number;
-    image_token_id: number;
-    video_token_id: number;
-    audio_token_id: number;
-    audio_start_token_id: number;
-    audio_end_token_id: number;
-    vision_start_token_id: number;
-    vision_end_token_id: number;
-    /** TMRoPE temporal positions per second of media (Qwen2.5-Omni: 25). */
-    position_id_per_seconds: number;
+    /** Placeholder and marker ids; a family without the modality has none. */
+    image_token_id: number | null;
+    video_token_id: number | null;
+    audio_token_id: number | null;
+    audio_start_token_id: number | null;
+    audio_end_token_id: number | null;
+    vision_start_token_id: number | null;
+    vision_end_token_id: number | null;
+    /** M-RoPE temporal positions per second of media (Qwen2.5-Omni: 25; Qwen2.5-VL: tokens_per_second 2). */
+    position_id_per_seconds: number | null;
     /** use_audio_in_video interleaving chunk (Qwen2.5-Omni: 2 s). */
-    seconds_per_chunk: number;
+    seconds_per_chunk: number | null;
     decoder: DecoderConfig;
     embedding: EmbeddingConfig;
-    vision: VisionConfig;
-    speech: SpeechConfig;
+    vision?: VisionConfig;
+    speech?: SpeechConfig;
   };
   search: { max_length: number; do_sample: boolean };
-  /** Present in models built by omni-bench's builder. */
-  omni_bench?: { preset: string; seed: number; builder_version: number };
+  /** Session options per component from genai_config.json (what the CLI's --threads / --ep override). */
+  sessionOptions: Partial<Record<ComponentName, ComponentSessionOptions>>;
+  /** Where each resolved value came from, by dotted field (e.g. `model.speech.n_window` -> `config.json thinker_config.audio_config.n_window`). */
+  sources: Record<string, string>;
+  /** genai_config.json keys omni-bench does not use (kept, listed by `model inspect`). */
+  ignored: string[];
+  /** The files read, absolute; null where the folder has none. */
+  files: { genaiConfig: string; config: string | null; preprocessorConfig: string | null; processorConfig: string | null };
+  /** Present in models built by omni-bench's builder (config.json `omni_bench`). */
+  omni_bench?: { preset: string; seed: number; builder_version: number; family?: string };
 }
+
+/** The resolved configuration (an alias that says what it is). */
+export type ModelConfig = GenaiConfig;
 
 /** processor_config.json (Hugging Face WhisperFeatureExtractor + Qwen2VLImageProcessor names). */
 export interface ProcessorConfig {
@@ -193,70 +241,12 @@ export function need(file: string, root: unknown, fieldPath: string, kind: 'numb
   if (!ok) throw new ModelError(`${file}: ${fieldPath} must be a ${kind}, got ${JSON.stringify(value) ?? 'nothing'}`);
 }
 
-const REQUIRED: Record<string, 'number' | 'string' | 'number[]' | 'object'> = {
-  'model.type': 'string',
-  'model.vocab_size': 'number',
-  'model.context_length': 'number',
-  'model.eos_token_id': 'number[]',
-  'model.pad_token_id': 'number',
-  'model.image_token_id': 'number',
-  'model.video_token_id': 'number',
-  'model.audio_token_id': 'number',
-  'model.audio_start_token_id': 'number',
-  'model.audio_end_token_id': 'number',
-  'model.vision_start_token_id': 'number',
-  'model.vision_end_token_id': 'number',
-  'model.position_id_per_seconds': 'number',
-  'model.seconds_per_chunk': 'number',
-  'model.decoder.hidden_size': 'number',
-  'model.decoder.num_attention_heads': 'number',
-  'model.decoder.num_key_value_heads': 'number',
-  'model.decoder.head_size': 'number',
-  'model.decoder.num_hidden_layers': 'number',
-  'model.decoder.intermediate_size': 'number',
-  'model.decoder.rope_theta': 'number',
-  'model.decoder.mrope_section': 'number[]',
-  'model.decoder.inputs.inputs_embeds': 'string',
-  'model.decoder.inputs.attention_mask': 'string',
-  'model.decoder.inputs.position_ids': 'string',
-  'model.decoder.inputs.past_key_names': 'string',
-  'model.decoder.inputs.past_value_names': 'string',
-  'model.decoder.outputs.logits': 'string',
-  'model.decoder.outputs.present_key_names': 'string',
-  'model.decoder.outputs.present_value_names': 'string',
-  'model.embedding.inputs.input_ids': 'string',
-  'model.embedding.inputs.image_features': 'string',
-  'model.embedding.inputs.audio_features': 'string',
-  'model.embedding.outputs.inputs_embeds': 'string',
-  'model.vision.hidden_size': 'number',
-  'model.vision.num_hidden_layers': 'number',
-  'model.vision.num_attention_heads': 'number',
-  'model.vision.intermediate_size': 'number',
-  'model.vision.patch_size': 'number',
-  'model.vision.temporal_patch_size': 'number',
-  'model.vision.spatial_merge_size': 'number',
-  'model.vision.out_hidden_size': 'number',
-  'model.vision.inputs.pixel_values': 'string',
-  'model.vision.inputs.image_grid_thw': 'string',
-  'model.vision.outputs.image_features': 'string',
-  'model.speech.d_model': 'number',
-  'model.speech.encoder_layers': 'number',
-  'model.speech.encoder_attention_heads': 'number',
-  'model.speech.encoder_ffn_dim': 'number',
-  'model.speech.num_mel_bins': 'number',
-  'model.speech.n_window': 'number',
-  'model.speech.output_dim': 'number',
-  'model.speech.inputs.input_features': 'string',
-  'model.speech.inputs.feature_attention_mask': 'string',
-  'model.speech.outputs.audio_features': 'string',
-};
-
 /**
  * Resolves a component's ONNX file inside the model directory and checks it is a regular file.
  * A name that climbs out with `..`, an absolute path, or a symlink to a file outside is refused:
  * a config must not make omni-bench open (and parse) any file on the machine.
  */
-function componentFile(dir: string, file: string, component: ComponentName, filename: string): string {
+export function componentFile(dir: string, file: string, component: ComponentName, filename: string): string {
   const field = `${file}: model.${component}.filename '${filename}'`;
   const inside = resolveInside(dir, filename);
   if (!inside.ok) {
@@ -268,35 +258,24 @@ function componentFile(dir: string, file: string, component: ComponentName, file
 }
 
 /**
- * Reads and validates `<dir>/genai_config.json`. Throws ModelError naming the file for a
- * missing directory, a missing, oversized or invalid JSON file, a missing field, or a
- * component whose ONNX file does not exist, is not a regular file or lies outside `dir`.
- */
-export function readGenaiConfig(dir: string): GenaiConfig {
-  const file = join(dir, GENAI_CONFIG_FILE);
-  const raw = readModelJson(dir, GENAI_CONFIG_FILE);
-  // eos_token_id may be a single number in ORT GenAI configs: normalise to a list.
-  const model = (raw as { model?: Record<string, unknown> }).model;
-  if (model && typeof model['eos_token_id'] === 'number') model['eos_token_id'] = [model['eos_token_id']];
-  for (const [fieldPath, kind] of Object.entries(REQUIRED)) need(file, raw, fieldPath, kind);
-  const config = raw as GenaiConfig;
-  config.search ??= { max_length: config.model.context_length, do_sample: false };
-  for (const component of COMPONENTS) {
-    need(file, raw, `model.${component}.filename`, 'string');
-    componentFile(dir, file, component, config.model[component].filename);
-  }
-  return config;
-}
-
-/**
- * Path of a component's ONNX file, checked to lie inside `dir` and to be a regular file (see
- * readGenaiConfig); throws ModelError naming the component, the file name and the directory.
+ * Path of a component's ONNX file, checked to lie inside `dir` and to be a regular file; throws
+ * ModelError naming the component, the file name and the directory. A component the family
+ * lacks (no speech in Qwen2.5-VL) is an error naming it.
  */
 export function componentPath(dir: string, config: GenaiConfig, component: ComponentName): string {
-  return componentFile(dir, join(dir, GENAI_CONFIG_FILE), component, config.model[component].filename);
+  const section = config.model[component];
+  if (!section) throw new ModelError(`${join(dir, GENAI_CONFIG_FILE)}: this ${config.family} model has no ${component} component`);
+  return componentFile(dir, join(dir, GENAI_CONFIG_FILE), component, section.filename);
+}
+
+/** Components the model has (a Qwen2.5-VL export has no speech), in pipeline order. */
+export function presentComponents(config: GenaiConfig): ComponentName[] {
+  return COMPONENTS.filter((c) => config.model[c] !== undefined);
 }
 
 /** Expands a `%d` name template (`present.%d.key`) for a layer. */
 export function layerName(template: string, layer: number): string {
   return template.replace('%d', String(layer));
 }
+
+export { readModelConfig as readGenaiConfig, readModelConfig } from './model-config.js';

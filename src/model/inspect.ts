@@ -7,7 +7,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { ModelError } from '../errors.js';
 import { statRegularFile } from '../safe-fs.js';
-import { COMPONENTS, componentPath, modelError, readGenaiConfig, type ComponentName, type GenaiConfig } from './genai-config.js';
+import { basename, dirname, join } from 'node:path';
+import { COMPONENTS, componentFile, GENAI_CONFIG_FILE, modelError, type ComponentName, type FamilyName, type GenaiConfig } from './genai-config.js';
+import { FAMILIES } from './families/index.js';
+import { resolveModelFolder } from './model-config.js';
 import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { referenceRequest, requestFlops } from './flops.js';
 
@@ -38,23 +41,50 @@ export interface ComponentInfo {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   nodes: number;
-  /** FLOPs for the reference request (see flops.ts). */
-  referenceFlops: number;
+  /** FLOPs for the reference request (see flops.ts); null when the config lacks the component's dims. */
+  referenceFlops: number | null;
+}
+
+/** A component genai_config.json declares whose file the folder lacks (config-only folders). */
+export interface AbsentComponent {
+  component: ComponentName;
+  filename: string;
+  problem: string;
 }
 
 /** What `model inspect` reports. */
 export interface ModelInspection {
   dir: string;
+  /** The genai_config file read. */
+  configFile: string;
   type: string;
+  family: FamilyName;
+  /** The family adapter's name for messages (e.g. "Qwen2.5-VL"). */
+  familyTitle: string;
   omniBench: GenaiConfig['omni_bench'] | null;
   components: ComponentInfo[];
+  /** Components declared whose ONNX file is missing or unusable. */
+  absent: AbsentComponent[];
+  /** Every value a run needs that no file gives (one line each); empty when the folder can run. */
+  missing: string[];
+  /** Where each resolved value came from (dotted field -> file and path, or a family default). */
+  sources: Record<string, string>;
+  /** genai_config.json keys omni-bench does not use. */
+  ignored: string[];
+  /** Files read besides genai_config.json. */
+  files: GenaiConfig['files'];
+  /** Session options per component from genai_config.json. */
+  sessionOptions: GenaiConfig['sessionOptions'];
   totalBytes: number;
   totalParameters: number;
-  /** The processor config read (null: none, Qwen2.5-Omni's values) and its audio chunk, seconds. */
-  processor: { file: string | null; chunkLengthSeconds: number };
-  /** What the user should know about the folder (see OmniModel.warnings). */
+  /** The Whisper-feature processor config read (null: none, Qwen2.5-Omni's values) and its audio chunk, seconds; null for other families. */
+  processor: { file: string | null; chunkLengthSeconds: number } | null;
+  /** What the user should know about the folder (see OmniModel.warnings) and files it lacks. */
   warnings: ModelWarning[];
-  reference: ReturnType<typeof referenceRequest> & { flops: ReturnType<typeof requestFlops> };
+  /** Notes on files the folder lacks (tokenizer.json, config.json, a config_filename). */
+  notes: string[];
+  /** The reference request and its FLOPs; null when values are missing. */
+  reference: (ReturnType<typeof referenceRequest> & { flops: ReturnType<typeof requestFlops> }) | null;
 }
 
 function toNumber(v: number | { toNumber(): number }): number {
@@ -81,7 +111,8 @@ export function readOnnxSummary(path: string): Omit<ComponentInfo, 'component' |
   }
   // Decoded messages always carry their repeated fields (protobufjs fills them with []).
   const graph = model.graph as InstanceType<typeof onnx.GraphProto> | null | undefined;
-  if (!graph || graph.node.length === 0 || graph.output.length === 0) throw new ModelError(`${path}: not a valid ONNX model (no graph)`);
+  // A graph may have no nodes (onnxruntime-genai's dummy test models: outputs stored as initializers).
+  if (!graph || graph.output.length === 0) throw new ModelError(`${path}: not a valid ONNX model (no graph)`);
   let parameters = 0;
   let externalData = false;
   for (const t of graph.initializer) {
@@ -102,27 +133,65 @@ export function readOnnxSummary(path: string): Omit<ComponentInfo, 'component' |
   };
 }
 
-/** Inspects a model directory. Throws ModelError naming the file for anything unusable. */
-export function inspectModel(dir: string): ModelInspection {
-  const config = readGenaiConfig(dir);
-  const processor = loadProcessorConfig(dir);
+/**
+ * Inspects a model folder, or one genai_config file in it (`dir/genai_config.mobius-target.json`).
+ * A supported family is described even when the folder lacks files or values (config-only
+ * folders): what is missing is listed, not thrown. Throws ModelError for a folder omni-bench cannot
+ * read at all: no genai_config, invalid JSON, an unsupported model.type (one message naming it and
+ * every missing part).
+ */
+export function inspectModel(path: string): ModelInspection {
+  const isFile = existsSync(path) && statSync(path).isFile();
+  const dir = isFile ? dirname(path) : path;
+  const folder = resolveModelFolder(dir, isFile ? basename(path) : GENAI_CONFIG_FILE);
+  const config = folder.config;
+  const processor = config && FAMILIES[folder.family].audioFeatures === 'whisper' && config.model.speech ? loadProcessorConfig(folder.dir) : null;
   const request = referenceRequest();
-  const flops = requestFlops(config, request);
-  const components = COMPONENTS.map((component): ComponentInfo => ({
-    component,
-    filename: config.model[component].filename,
-    ...readOnnxSummary(componentPath(dir, config, component)),
-    referenceFlops: flops[component],
-  }));
+  const flops = config ? requestFlops(config, request) : null;
+  const components: ComponentInfo[] = [];
+  const absent: AbsentComponent[] = [];
+  const genai = JSON.parse(readFileSync(folder.files.genaiConfig, 'utf8')) as { model: Record<string, { filename?: unknown } | undefined> };
+  for (const component of COMPONENTS) {
+    const filename = genai.model[component]?.filename;
+    if (typeof filename !== 'string') continue;
+    let file: string;
+    try {
+      file = componentFile(folder.dir, folder.files.genaiConfig, component, filename);
+    } catch (error) {
+      absent.push({ component, filename, problem: (error as Error).message });
+      continue;
+    }
+    components.push({ component, filename, ...readOnnxSummary(file), referenceFlops: flops ? flops[component] : null });
+  }
   return {
-    dir,
-    type: config.model.type,
-    omniBench: config.omni_bench ?? null,
+    dir: folder.dir,
+    configFile: folder.files.genaiConfig,
+    type: folder.type,
+    family: folder.family,
+    familyTitle: FAMILIES[folder.family].title,
+    omniBench: config?.omni_bench ?? null,
     components,
+    absent,
+    missing: folder.missing,
+    sources: folder.sources,
+    ignored: folder.ignored,
+    files: folder.files,
+    sessionOptions: config?.sessionOptions ?? {},
     totalBytes: components.reduce((n, c) => n + c.fileBytes, 0),
     totalParameters: components.reduce((n, c) => n + c.parameters, 0),
-    processor: { file: processor.file, chunkLengthSeconds: processor.config.chunk_length },
-    warnings: processor.warnings,
-    reference: { ...request, flops },
+    processor: processor ? { file: processor.file, chunkLengthSeconds: processor.config.chunk_length } : null,
+    warnings: processor?.warnings ?? [],
+    notes: folder.warnings,
+    reference: flops ? { ...request, flops } : null,
   };
+}
+
+/** Whether an inspected folder can run a request: every value resolved and every component file present. */
+export function readyToRun(info: ModelInspection): boolean {
+  return info.missing.length === 0 && info.absent.length === 0;
+}
+
+/** The config file of an inspection relative to its folder (for messages). */
+export function configName(info: ModelInspection): string {
+  return info.configFile.startsWith(info.dir) ? info.configFile.slice(info.dir.length + 1) : join(info.configFile);
 }

@@ -8,13 +8,16 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import { runStage } from '../stages.js';
-import { COMPONENTS, componentPath, GENAI_CONFIG_FILE, layerName, readGenaiConfig, type ComponentName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
+import { componentPath, GENAI_CONFIG_FILE, layerName, presentComponents, readModelConfig, type ComponentName, type FamilyName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
+import { FAMILIES, type FamilyTakes } from './families/index.js';
+import { PHI4MM_SPEECH_MODE } from './families/phi4mm.js';
+import { phi4mmAudioTokens } from '../media/phi4mm-mel.js';
 import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { greedyGenerate } from './generate.js';
-import { buildPrompt, QWEN_OMNI_TOKEN_IDS, type PromptContext } from './prompt.js';
-import { checkShape, openSessions, runSession, sessionOptionsFor } from './sessions.js';
+import { checkOutputShape, checkShape, openSessions, runSession, sessionOptionsFor, type SessionOptionsUsed } from './sessions.js';
 import { OmniTokenizer } from './tokenizer.js';
 import type { SessionRunner, SessionRunResult, WorkerSessionSource } from './branch-worker.js';
+import type { FamilyPromptContext } from './families/family.js';
 import { audioTokens } from './flops.js';
 import type {
   AudioEncodeOptions,
@@ -57,17 +60,43 @@ export class OmniModel {
     readonly dir: string,
     /** genai_config.json. */
     readonly config: GenaiConfig,
-    /** processor_config.json (or preprocessor_config.json; Qwen2.5-Omni's values when neither exists, see `warnings`). */
-    readonly processor: Readonly<ProcessorConfig>,
+    /** The audio processor config of a Whisper-feature family (Qwen2.5-Omni): preprocessor_config.json or processor_config.json; null for other families. */
+    readonly processor: Readonly<ProcessorConfig> | null,
     /** What the caller should tell the user about this model folder (e.g. no processor config); each has a `message`. */
     readonly warnings: readonly ModelWarning[],
-    readonly tokenizer: OmniTokenizer,
-    private readonly sessions: Record<ComponentName, ort.InferenceSession>,
+    private readonly loadedTokenizer: OmniTokenizer | ModelError,
+    private readonly sessions: Partial<Record<ComponentName, ort.InferenceSession>>,
+    /** The session options each component was opened with (genai_config.json's, the caller's overriding them): for meta.json. */
+    readonly sessionOptionsUsed: Readonly<Partial<Record<ComponentName, SessionOptionsUsed>>>,
     /** The options the model was loaded with. */
     readonly loadOptions: Readonly<OmniModelLoadOptions>,
-    /** Wall time of load (config, tokenizer, four sessions), ms. */
+    /** Wall time of load (config, tokenizer, sessions), ms. */
     readonly loadMs: number,
+    /** How the decoder takes positions: [3, 1, S] (Qwen M-RoPE, onnxruntime-genai's layout) or none (phi4mm: from the attention mask). */
+    private readonly positionLayout: 'mrope' | 'none',
   ) {}
+
+  /** The text tokenizer (tokenizer.json); a folder without one loads, and fails here, naming the file. */
+  get tokenizer(): OmniTokenizer {
+    if (this.loadedTokenizer instanceof ModelError) throw this.loadedTokenizer;
+    return this.loadedTokenizer;
+  }
+
+  /** The model family (genai_config.json model.type): its adapter under src/model/families/. */
+  get family(): FamilyName {
+    return this.config.family;
+  }
+
+  /** What media the family's processor takes (a Qwen2.5-VL export has no audio encoder; phi4mm takes no video). */
+  get takes(): FamilyTakes {
+    const t = FAMILIES[this.config.family].takes;
+    return { audio: t.audio && this.config.model.speech !== undefined, video: t.video && this.config.model.vision !== undefined, image: t.image && this.config.model.vision !== undefined };
+  }
+
+  /** Which log-mel the audio encoder takes: Whisper's (Qwen2.5-Omni) or Phi-4-multimodal's; null without an audio encoder. */
+  get audioFeatureKind(): 'whisper' | 'phi4mm' | null {
+    return this.config.model.speech ? FAMILIES[this.config.family].audioFeatures : null;
+  }
 
   /**
    * Opens `dir`: reads genai_config.json, the processor config, the tokenizer and one session
@@ -76,11 +105,18 @@ export class OmniModel {
    */
   static async load(dir: string, options: OmniModelLoadOptions = {}): Promise<OmniModel> {
     const started = performance.now();
-    const config = readGenaiConfig(dir);
-    const processor = loadProcessorConfig(dir);
-    const tokenizer = OmniTokenizer.load(dir);
-    const sessions = await openSessions(dir, config, options);
-    return new OmniModel(resolve(dir), config, processor.config, processor.warnings, tokenizer, sessions, { ...options }, performance.now() - started);
+    const config = readModelConfig(dir);
+    const processor = FAMILIES[config.family].audioFeatures === 'whisper' && config.model.speech ? loadProcessorConfig(dir) : { config: null, warnings: [] };
+    let tokenizer: OmniTokenizer | ModelError;
+    try {
+      tokenizer = OmniTokenizer.load(dir);
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      tokenizer = error;
+    }
+    const opened = await openSessions(dir, config, options);
+    const layout = positionLayout(config, opened.sessions.decoder as ort.InferenceSession);
+    return new OmniModel(resolve(dir), config, processor.config, processor.warnings, tokenizer, opened.sessions, opened.used, { ...options }, performance.now() - started, layout);
   }
 
   /**
@@ -88,8 +124,8 @@ export class OmniModel {
    * pad-features modes: the processor config's `chunk_length` (300 for Qwen2.5-Omni, 30 for
    * Whisper). Pass it to the log-mel as its chunk length.
    */
-  get audioChunkSeconds(): number {
-    return this.processor.chunk_length;
+  get audioChunkSeconds(): number | undefined {
+    return this.processor?.chunk_length;
   }
 
   /** Tokens the decoder can attend to: genai_config.json model.context_length. */
@@ -99,7 +135,7 @@ export class OmniModel {
 
   /** The session options of a component (profiling prefix included), as passed to ONNX Runtime. */
   sessionOptions(component: ComponentName): ort.InferenceSession.SessionOptions {
-    return sessionOptionsFor(this.loadOptions, component);
+    return sessionOptionsFor(this.loadOptions, component, this.config.sessionOptions[component]);
   }
 
   /**
@@ -115,6 +151,8 @@ export class OmniModel {
         ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
         ...(this.loadOptions.profileFilePrefix !== undefined ? { profileFilePrefix: `${this.loadOptions.profileFilePrefix}_${component}-worker` } : {}),
       },
+      undefined,
+      this.config.sessionOptions[component],
     );
     return { path: componentPath(this.dir, this.config, component), options };
   }
@@ -123,14 +161,17 @@ export class OmniModel {
    * Mel frames of one audio encoder window (2 x n_window: 200, 2 s, for Qwen2.5-Omni): attention
    * never crosses a window, so audio can be encoded window by window with the same tokens.
    */
-  get audioWindowFrames(): number {
-    return 2 * this.config.model.speech.n_window;
+  get audioWindowFrames(): number | undefined {
+    const n = this.config.model.speech?.n_window;
+    return n === null || n === undefined ? undefined : 2 * n;
   }
 
   /** The session of a component, for inspection (input metadata, profiling). */
   session(component: ComponentName): ort.InferenceSession {
     this.checkOpen();
-    return this.sessions[component];
+    const session = this.sessions[component];
+    if (!session) throw new ModelError(`${join(this.dir, GENAI_CONFIG_FILE)}: this ${this.family} model has no ${component} component`);
+    return session;
   }
 
   /** Decoder hidden size (width of every feature row and embedding). */
@@ -153,25 +194,25 @@ export class OmniModel {
   async encodeAudio(mel: MelFeatures, options: AudioEncodeOptions = {}): Promise<EncoderOutput> {
     this.checkOpen();
     const s = this.config.model.speech;
+    if (!s) throw new ModelError(`${join(this.dir, GENAI_CONFIG_FILE)}: this ${this.family} model has no audio encoder (model.speech)`);
     const bins = mel.melBins ?? 128;
-    checkShape(s.inputs.input_features, [1, s.num_mel_bins, 'T'], [1, bins, mel.data.length / bins]);
+    if (bins !== s.num_mel_bins) throw new ModelError(`input '${s.inputs.input_features}': the model takes ${s.num_mel_bins} mel bins, given ${bins}`);
     if (!Number.isInteger(mel.frames) || mel.data.length !== bins * mel.frames) {
       throw new ModelError(`input '${s.inputs.input_features}': expected shape [1, ${bins}, ${mel.frames}] (${bins * mel.frames} values), given ${mel.data.length} values`);
     }
     if (!Number.isInteger(mel.validFrames) || mel.validFrames < 1 || mel.validFrames > mel.frames) {
       throw new ModelError(`input '${s.inputs.feature_attention_mask}': validFrames must be in [1, ${mel.frames}], given ${mel.validFrames}`);
     }
+    if (s.n_window === null) return this.encodeAudioWhole(mel, s, options);
     // Without encodePadding only the real frames are marked, and the encoder drops the windows
     // that hold no real frame (padding costs nothing, Qwen's pad-features path). With it the
     // encoder runs over every padded window too (the cost pad-all measures, Whisper style): the
     // windows past the audio are marked as frames to encode, but the padded tail of the last real
     // window stays masked, and attention never crosses a window, so no real frame sees padding
     // and the real tokens (and the answer) equal the stripped input's.
+    const window = 2 * s.n_window;
     const mask = new Array<number>(mel.frames).fill(0).fill(1, 0, mel.validFrames);
-    if (options.encodePadding) {
-      const window = 2 * s.n_window;
-      mask.fill(1, Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window));
-    }
+    if (options.encodePadding) mask.fill(1, Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window));
     const { outputs: result, inputs } = await this.runComponent('speech', {
       [s.inputs.input_features]: tensorF32(mel.data, [1, bins, mel.frames]),
       [s.inputs.feature_attention_mask]: tensorI64(mask, [1, mel.frames]),
@@ -179,19 +220,46 @@ export class OmniModel {
     // A worker borrowed the features' buffer: take it back (same memory, a new view).
     const returned = inputs?.[s.inputs.input_features];
     if (returned) mel.data = returned.data as Float32Array;
-    const encoded = this.encoderOutput('speech', output('speech', result, s.outputs.audio_features));
     // The encoder keeps every window holding a marked frame (the partial last window whole).
-    const window = 2 * s.n_window;
     const encodedFrames = options.encodePadding ? mel.frames : Math.min(mel.frames, Math.ceil(mel.validFrames / window) * window);
+    const expected = options.encodePadding ? undefined : audioTokens(mel.validFrames);
+    const encoded = this.encoderOutput('speech', s.outputs.audio_features, output('speech', result, s.outputs.audio_features), expected, `${mel.validFrames} mel frames`);
     if (!options.encodePadding) return { ...encoded, encodedFrames };
     const tokens = Math.min(audioTokens(mel.validFrames), encoded.tokens);
     return { ...encoded, features: encoded.features.slice(0, tokens * encoded.hiddenSize), tokens, encodedFrames };
   }
 
-  /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w]. */
+  /**
+   * Phi-4-multimodal's speech encoder: the whole clip at once, time-major `audio_embeds` [1, T, bins],
+   * `audio_attention_mask` (every frame real), `audio_sizes` (the audio tokens, ceil(T / rate)) and
+   * `audio_projection_mode` 2 (speech). Padding is not part of its processor (no chunk): the valid
+   * frames are encoded.
+   */
+  private async encodeAudioWhole(mel: MelFeatures, s: NonNullable<GenaiConfig['model']['speech']>, options: AudioEncodeOptions): Promise<EncoderOutput> {
+    const bins = s.num_mel_bins;
+    const T = mel.validFrames;
+    const timeMajor = new Float32Array(T * bins);
+    for (let b = 0; b < bins; b++) for (let t = 0; t < T; t++) timeMajor[t * bins + b] = mel.data[b * mel.frames + t] as number;
+    const tokens = phi4mmAudioTokens(T, s.compression_rate ?? 8);
+    const feeds: Record<string, ort.Tensor> = {
+      [s.inputs.input_features]: tensorF32(timeMajor, [1, T, bins]),
+      [s.inputs.feature_attention_mask]: new ort.Tensor('bool', new Uint8Array(T).fill(1), [1, T]),
+    };
+    if (s.inputs.audio_sizes) feeds[s.inputs.audio_sizes] = tensorI64([tokens], [1]);
+    if (s.inputs.audio_projection_mode) feeds[s.inputs.audio_projection_mode] = tensorI64([PHI4MM_SPEECH_MODE], [1]);
+    const { outputs: result } = await this.runComponent('speech', feeds, options.run);
+    const encoded = this.encoderOutput('speech', s.outputs.audio_features, output('speech', result, s.outputs.audio_features), tokens, `${T} mel frames / ${s.compression_rate ?? 8}`);
+    return { ...encoded, encodedFrames: T };
+  }
+
+  /** Vision encoder on patches [t*h*w, 3*temporal*patch^2] with grid [t, h, w] (the Qwen vision towers). */
   async encodeVision(patches: VisionPatches, options: VisionEncodeOptions = {}): Promise<EncoderOutput> {
     this.checkOpen();
     const v = this.config.model.vision;
+    if (!v) throw new ModelError(`${join(this.dir, GENAI_CONFIG_FILE)}: this ${this.family} model has no vision encoder (model.vision)`);
+    if (!v.inputs.image_grid_thw) {
+      throw new ModelError(`${this.family}: its vision encoder takes ${v.patch_size * 32}-pixel crops (pixel_values, image_attention_mask, image_sizes), not Qwen patches; omni-bench does not run ${this.family} images yet`);
+    }
     const patchDim = 3 * v.temporal_patch_size * v.patch_size * v.patch_size;
     const [t, h, w] = patches.gridThw;
     const n = t * h * w;
@@ -205,7 +273,8 @@ export class OmniModel {
     }, options.run);
     const returned = inputs?.[v.inputs.pixel_values];
     if (returned) patches.pixelValues = returned.data as Float32Array;
-    return this.encoderOutput('vision', output('vision', result, v.outputs.image_features));
+    const merge = v.spatial_merge_size * v.spatial_merge_size;
+    return this.encoderOutput('vision', v.outputs.image_features, output('vision', result, v.outputs.image_features), n / merge, `grid [${t}, ${h}, ${w}] / ${v.spatial_merge_size}x${v.spatial_merge_size} merge`);
   }
 
   /**
@@ -214,7 +283,7 @@ export class OmniModel {
    * context_length: it would run, on positions and a cache the model was never made for.
    */
   buildPrompt(messages: readonly Message[], options: PromptOptions = {}): BuiltPrompt {
-    const prompt = buildPrompt(messages, this.promptContext(), options);
+    const prompt = FAMILIES[this.family].buildPrompt(messages, this.promptContext(), options);
     const past = options.history?.past.length ?? 0;
     const total = past + prompt.ids.length;
     if (total > this.contextLength) {
@@ -232,7 +301,7 @@ export class OmniModel {
    * tokenization, placeholders), without the context_length check; nothing is run.
    */
   countPromptTokens(messages: readonly Message[], options: PromptOptions = {}): number {
-    return buildPrompt(messages, this.promptContext(), options).ids.length;
+    return FAMILIES[this.family].buildPrompt(messages, this.promptContext(), options).ids.length;
   }
 
   /** Token embeddings [1, S, H] with placeholder rows replaced by the features (row-major [rows, H]) in order. */
@@ -240,19 +309,20 @@ export class OmniModel {
     this.checkOpen();
     const e = this.config.model.embedding;
     const H = this.hiddenSize;
-    for (const [name, f] of [
-      [e.inputs.image_features, imageFeatures],
-      [e.inputs.audio_features, audioFeatures],
-    ] as const) {
-      if (f.length % H) throw new ModelError(`input '${name}': expected shape [rows, ${H}], given ${f.length} values (not a multiple of ${H})`);
-    }
     if (ids.length === 0) throw new ModelError(`input '${e.inputs.input_ids}': expected shape [1, S] with S >= 1, given [1, 0]`);
-    const result = await runSession('embedding', this.sessions.embedding, {
-      [e.inputs.input_ids]: tensorI64(ids, [1, ids.length]),
-      [e.inputs.image_features]: tensorF32(imageFeatures, [imageFeatures.length / H, H]),
-      [e.inputs.audio_features]: tensorF32(audioFeatures, [audioFeatures.length / H, H]),
-    });
-    return output('embedding', result, e.outputs.inputs_embeds);
+    const feeds: Record<string, ort.Tensor> = { [e.inputs.input_ids]: tensorI64(ids, [1, ids.length]) };
+    for (const [kind, name, f] of [
+      ['image', e.inputs.image_features, imageFeatures],
+      ['audio', e.inputs.audio_features, audioFeatures],
+    ] as const) {
+      if (f.length % H) throw new ModelError(`input '${name ?? `${kind}_features`}': expected shape [rows, ${H}], given ${f.length} values (not a multiple of ${H})`);
+      if (name) feeds[name] = tensorF32(f, [f.length / H, H]);
+      else if (f.length > 0) throw new ModelError(`${this.family}: the embedding component takes no ${kind} features (genai_config.json model.embedding.inputs has no ${kind}_features)`);
+    }
+    const result = await runSession('embedding', this.session('embedding'), feeds);
+    const embeds = output('embedding', result, e.outputs.inputs_embeds);
+    checkOutputShape('embedding', e.outputs.inputs_embeds, [1, ids.length, H], embeds.dims, `${ids.length} input ids`);
+    return embeds;
   }
 
   /** An empty KV cache (0 tokens). */
@@ -271,7 +341,7 @@ export class OmniModel {
     const d = this.config.model.decoder;
     const S = embeds.dims[1] ?? 0;
     checkShape(d.inputs.inputs_embeds, [1, 'S', d.hidden_size], embeds.dims);
-    checkShape(d.inputs.position_ids, [3, 1, S], [3, 1, positions.length / 3]);
+    if (d.inputs.position_ids && this.positionLayout === 'mrope') checkShape(d.inputs.position_ids, [3, 1, S], [3, 1, positions.length / 3]);
     if (past.layers.length !== d.num_hidden_layers) {
       throw new ModelError(`input '${layerName(d.inputs.past_key_names, 0)}': the cache has ${past.layers.length} layers, the decoder ${d.num_hidden_layers}`);
     }
@@ -279,8 +349,8 @@ export class OmniModel {
     const feeds: Record<string, ort.Tensor> = {
       [d.inputs.inputs_embeds]: embeds,
       [d.inputs.attention_mask]: tensorI64(new Array<number>(total).fill(1), [1, total]),
-      [d.inputs.position_ids]: tensorI64(positions, [3, 1, S]),
     };
+    if (d.inputs.position_ids && this.positionLayout === 'mrope') feeds[d.inputs.position_ids] = tensorI64(positions, [3, 1, S]);
     past.layers.forEach((layer, l) => {
       const kv = [1, d.num_key_value_heads, past.length, d.head_size];
       checkShape(layerName(d.inputs.past_key_names, l), kv, layer.key.dims);
@@ -288,8 +358,10 @@ export class OmniModel {
       feeds[layerName(d.inputs.past_key_names, l)] = layer.key;
       feeds[layerName(d.inputs.past_value_names, l)] = layer.value;
     });
-    const result = await runSession('decoder', this.sessions.decoder, feeds);
+    const result = await runSession('decoder', this.session('decoder'), feeds);
     const logits = output('decoder', result, d.outputs.logits);
+    const rows = logits.dims.length === 3 && logits.dims[1] === 1 ? 1 : S;
+    checkOutputShape('decoder', d.outputs.logits, [1, rows, this.config.model.vocab_size], logits.dims, `a prefill of ${S} tokens (the last position's logits, or every position's)`);
     // The reference model returns [1, 1, V]; a real export [1, S, V]: take the last row.
     const V = logits.dims[logits.dims.length - 1] ?? 0;
     const data = logits.data as Float32Array;
@@ -316,8 +388,9 @@ export class OmniModel {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    for (const component of COMPONENTS) {
+    for (const component of presentComponents(this.config)) {
       const session = this.sessions[component];
+      if (!session) continue;
       if (this.loadOptions.profileFilePrefix !== undefined) session.endProfiling();
       await session.release();
     }
@@ -325,38 +398,31 @@ export class OmniModel {
 
   /** Runs a component's session here, or through `run` (a worker thread); a runner's failure names the component. */
   private async runComponent(component: 'speech' | 'vision', feeds: Record<string, ort.Tensor>, run?: SessionRunner): Promise<SessionRunResult> {
-    if (!run) return { outputs: await runSession(component, this.sessions[component], feeds) };
+    if (!run) return { outputs: await runSession(component, this.session(component), feeds) };
     return run(feeds);
   }
 
-  private promptContext(): PromptContext {
-    const c = this.config.model;
-    return {
-      tokenizer: this.tokenizer,
-      tokenIds: {
-        imStart: this.tokenizer.tokenId('<|im_start|>') ?? QWEN_OMNI_TOKEN_IDS.imStart,
-        imEnd: this.tokenizer.tokenId('<|im_end|>') ?? QWEN_OMNI_TOKEN_IDS.imEnd,
-        audio: c.audio_token_id,
-        audioStart: c.audio_start_token_id,
-        audioEnd: c.audio_end_token_id,
-        visionStart: c.vision_start_token_id,
-        visionEnd: c.vision_end_token_id,
-        image: c.image_token_id,
-        video: c.video_token_id,
-      },
-      rope: { spatialMergeSize: c.vision.spatial_merge_size, positionIdPerSeconds: c.position_id_per_seconds, secondsPerChunk: c.seconds_per_chunk },
-      hiddenSize: c.decoder.hidden_size,
-    };
+  private promptContext(): FamilyPromptContext {
+    return { config: this.config, tokenizer: this.tokenizer };
   }
 
-  private encoderOutput(component: ComponentName, t: ort.Tensor): EncoderOutput {
-    if (t.dims.length !== 2 || t.dims[1] !== this.hiddenSize) {
-      throw new ModelError(`${component}: output must be [tokens, ${this.hiddenSize}], got [${t.dims.join(', ')}]`);
-    }
+  /** An encoder's output as features: [tokens, H], with the rows the request needs when known (names the tensor otherwise). */
+  private encoderOutput(component: ComponentName, name: string, t: ort.Tensor, expectedRows: number | undefined, why: string): EncoderOutput {
+    checkOutputShape(component, name, [expectedRows ?? 'tokens', this.hiddenSize], t.dims, why);
     return { features: t.data as Float32Array, tokens: t.dims[0] ?? 0, hiddenSize: this.hiddenSize };
   }
 
   private checkOpen(): void {
     if (this.released) throw new TypeError(`OmniModel(${this.dir}) was released; load it again`);
   }
+}
+
+/**
+ * How the decoder takes positions. Qwen families: [3, 1, S] (onnxruntime-genai's M-RoPE layout;
+ * a graph declaring another layout fails at the first prefill with the tensor, its declared shape
+ * and the fed one); phi4mm: no position_ids input.
+ */
+function positionLayout(config: GenaiConfig, decoder: ort.InferenceSession): 'mrope' | 'none' {
+  const name = config.model.decoder.inputs.position_ids;
+  return name !== null && decoder.inputNames.includes(name) ? 'mrope' : 'none';
 }

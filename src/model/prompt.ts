@@ -39,6 +39,8 @@ export interface PromptContext {
   rope: RopeConfig;
   /** Decoder hidden size: every feature row must have this width. */
   hiddenSize: number;
+  /** The system prompt added when the messages start without one. Default Qwen2.5-Omni's (DEFAULT_SYSTEM_PROMPT). */
+  systemPrompt?: string;
 }
 
 /** A template piece: text to tokenize, or a media part. */
@@ -64,12 +66,12 @@ function checkIds(where: string, ids: readonly number[]): void {
   }
 }
 
-function templatePieces(messages: readonly Message[], options: PromptOptions, imEnd: number): Piece[] {
+function templatePieces(messages: readonly Message[], options: PromptOptions, imEnd: number, systemPrompt: string): Piece[] {
   const pieces: Piece[] = [];
   const special = (token: 'imStart' | 'imEnd'): Piece => ({ type: 'special', token });
   const addDefault = options.defaultSystemPrompt ?? options.history === undefined;
   if (addDefault && messages[0]?.role !== 'system') {
-    pieces.push(special('imStart'), { type: 'text', text: `system\n${DEFAULT_SYSTEM_PROMPT}` }, special('imEnd'), { type: 'text', text: '\n' });
+    pieces.push(special('imStart'), { type: 'text', text: `system\n${systemPrompt}` }, special('imEnd'), { type: 'text', text: '\n' });
   }
   messages.forEach((message, m) => {
     pieces.push(special('imStart'), { type: 'text', text: `${message.role}\n` });
@@ -161,7 +163,7 @@ export function buildPrompt(messages: readonly Message[], ctx: PromptContext, op
     for (let i = 0; i < n; i++) ids.push(id);
   };
 
-  for (const piece of templatePieces(messages, options, T.imEnd)) {
+  for (const piece of templatePieces(messages, options, T.imEnd, ctx.systemPrompt ?? DEFAULT_SYSTEM_PROMPT)) {
     if (piece.type === 'special') pendingText.push(T[piece.token]);
     else if (piece.type === 'ids') append(pendingText, piece.ids);
     else if (piece.type === 'text') append(pendingText, ctx.tokenizer.encode(piece.text));

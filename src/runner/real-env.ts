@@ -192,11 +192,17 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
     // resolveOrBuildMs: ensureModel's time (the preset's build on first use, ~0 once cached).
     info: { dir, preset, seed: modelSeed(options), hash: modelHash(dir), resolveOrBuildMs: resolvedMs, audioChunkSeconds: model.audioChunkSeconds },
     warnings: model.warnings.map((w) => w.message),
-    flops: (work, promptTokens) => ({
-      ...(work.audioMelFrames !== null ? { audio_encoder: speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) } : {}),
-      ...(work.visionGrid !== null ? { vision_encoder: visionFlops(model.config, work.visionGrid) } : {}),
-      prefill: decoderFlops(model.config, promptTokens, work.pastTokens ?? 0),
-    }),
+    // FLOPs the config has the dims for (a real export without config.json may lack an encoder's).
+    flops: (work, promptTokens) => {
+      const out: Partial<Record<'audio_encoder' | 'vision_encoder' | 'prefill', number>> = {};
+      const audio = work.audioMelFrames !== null ? speechFlops(model.config, work.audioMelFrames, work.audioValidFrames ?? work.audioMelFrames) : null;
+      const vision = work.visionGrid !== null ? visionFlops(model.config, work.visionGrid) : null;
+      const prefill = decoderFlops(model.config, promptTokens, work.pastTokens ?? 0);
+      if (audio !== null) out.audio_encoder = audio;
+      if (vision !== null) out.vision_encoder = vision;
+      if (prefill !== null) out.prefill = prefill;
+      return out;
+    },
     release: () => model.release(),
   };
 }

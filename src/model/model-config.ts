@@ -1,0 +1,524 @@
+/**
+ * Reads a model folder as ONNX Runtime GenAI writes it. genai_config.json is read with
+ * onnxruntime-genai's own field names and meaning (model.type, context_length, token ids, the
+ * decoder / embedding / vision / speech sections with their filename, inputs / outputs name maps
+ * and session_options, search). What it lacks comes, in this order, from the Hugging Face
+ * config.json an export ships beside it, its preprocessor_config.json, the processor configs
+ * (processor_config.json, a component's config_filename; onnxruntime-extensions' format), and
+ * the family's fixed values (its vocabulary's special ids, its architecture's constants). Every
+ * resolved value records where it came from; every genai_config.json key omni-bench does not use
+ * is kept and listed; every missing value is reported at once, in one message.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ModelError } from '../errors.js';
+import {
+  COMPONENTS,
+  componentFile,
+  FAMILY_NAMES,
+  GENAI_CONFIG_FILE,
+  PREPROCESSOR_CONFIG_FILE,
+  PROCESSOR_CONFIG_FILE,
+  readModelJson,
+  type ComponentName,
+  type ComponentSessionOptions,
+  type DecoderConfig,
+  type EmbeddingConfig,
+  type FamilyName,
+  type GenaiConfig,
+} from './genai-config.js';
+import { FAMILIES } from './families/index.js';
+
+/** Hugging Face's model config, shipped beside genai_config.json by real exports. */
+export const HF_CONFIG_FILE = 'config.json';
+
+/** A parsed JSON object. */
+export type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The value at a dotted path of `root` (undefined when any step is missing). */
+export function valueAt(root: unknown, path: string): unknown {
+  let value: unknown = root;
+  for (const part of path.split('.')) value = isObject(value) ? value[part] : undefined;
+  return value;
+}
+
+/** Kinds of value a field takes. */
+type Kind = 'int' | 'number' | 'string' | 'int[]' | 'boolean';
+
+function ofKind(value: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'int':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'string':
+      return typeof value === 'string' && value.length > 0;
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'int[]':
+      return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
+  }
+}
+
+const KIND_WORDS: Record<Kind, string> = { int: 'a non-negative integer', number: 'a number', string: 'a non-empty string', boolean: 'true or false', 'int[]': 'a list of integers' };
+
+/** One JSON file consulted: its label (the file name) and contents. */
+export interface ConfigFile {
+  label: string;
+  json: Json;
+}
+
+/** A place a value may come from: a file and a dotted path in it. */
+export type Candidate = [file: ConfigFile | null, path: string];
+
+/**
+ * The resolution in progress: the files read, the values found with their source, the genai
+ * paths used, and everything missing or of the wrong type (reported together at the end).
+ */
+export class Resolution {
+  readonly sources: Record<string, string> = {};
+  readonly missing: string[] = [];
+  readonly used = new Set<string>();
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    /** genai_config.json. */
+    readonly genai: ConfigFile,
+    /** config.json, preprocessor_config.json, processor configs (flattened), when present. */
+    readonly hf: ConfigFile | null,
+    readonly preprocessor: ConfigFile | null,
+    readonly processors: ConfigFile[],
+  ) {}
+
+  /**
+   * The first candidate holding a value of `kind`; else `fallback` (labelled: a family's fixed
+   * value); else null, recorded as missing when `required`. A value of the wrong type is
+   * recorded as a problem naming the file and the path. genai_config.json paths are marked used.
+   */
+  value<T>(field: string, kind: Kind, candidates: Candidate[], options: { fallback?: { value: T; label: string }; required?: boolean } = {}): T | null {
+    for (const [file, path] of candidates) {
+      if (!file) continue;
+      if (file === this.genai) this.used.add(path);
+      const value = valueAt(file.json, path);
+      if (value === undefined || value === null) continue;
+      if (kind === 'int[]' && typeof value === 'number' && ofKind(value, 'int')) {
+        this.sources[field] = `${file.label} ${path}`;
+        return [value] as T;
+      }
+      if (!ofKind(value, kind)) {
+        this.missing.push(`${field}: ${file.label} ${path} is ${JSON.stringify(value)}, not ${KIND_WORDS[kind]}`);
+        return null;
+      }
+      this.sources[field] = `${file.label} ${path}`;
+      return value as T;
+    }
+    if (options.fallback) {
+      this.sources[field] = options.fallback.label;
+      return options.fallback.value;
+    }
+    if (options.required ?? true) {
+      const places = candidates.map(([file, path]) => `${file?.label ?? '?'} ${path}`);
+      this.missing.push(`${field} (looked in ${[...new Set(places)].join(', ')})`);
+    }
+    return null;
+  }
+
+  /** Records a value computed from others, with how. */
+  derive<T>(field: string, value: T, how: string): T {
+    this.sources[field] = `derived: ${how}`;
+    return value;
+  }
+
+  /** A genai_config.json path of the model (marks the object as read). */
+  genaiPath(path: string): Candidate {
+    return [this.genai, path];
+  }
+
+  /** A config.json path (null file when the folder has none: still named where it was looked for). */
+  hfPath(path: string): Candidate {
+    return [this.hf ?? absentFile(HF_CONFIG_FILE), path];
+  }
+
+  preprocessorPath(path: string): Candidate {
+    return [this.preprocessor ?? absentFile(PREPROCESSOR_CONFIG_FILE), path];
+  }
+
+  /** The same key in every processor config (onnxruntime-extensions attrs, flattened). */
+  processorPaths(key: string): Candidate[] {
+    return this.processors.map((file): Candidate => [file, key]);
+  }
+}
+
+/** A file the folder lacks: no values, named in "looked in" lists. */
+function absentFile(name: string): ConfigFile {
+  return { label: `${name} (not in the folder)`, json: {} };
+}
+
+/** What a folder's resolution gives: the config when nothing is missing, and what is. */
+export interface ResolvedFolder {
+  dir: string;
+  type: string;
+  family: FamilyName;
+  /** Null when values are missing (see `missing`). */
+  config: GenaiConfig | null;
+  /** Every missing or mistyped value, one line each. */
+  missing: string[];
+  /** Component files genai_config.json names that the folder lacks or that are unusable (one line each). */
+  missingFiles: string[];
+  /** What the user should know: files the folder lacks (tokenizer.json, a config_filename), components the family could have. */
+  warnings: string[];
+  sources: Record<string, string>;
+  ignored: string[];
+  files: GenaiConfig['files'];
+}
+
+/** Reads a JSON file of the folder when present; a present but unusable file is an error naming it. */
+function optionalJson(dir: string, name: string): ConfigFile | null {
+  if (!existsSync(join(dir, name))) return null;
+  const json = readModelJson(dir, name);
+  if (!isObject(json)) throw new ModelError(`${join(dir, name)}: expected a JSON object`);
+  return { label: name, json };
+}
+
+/**
+ * A processor config in onnxruntime-extensions' format (`processor.transforms[]` or
+ * `feature_extraction.sequence[]`, each `{ operation: { type, attrs } }`) flattened to one object
+ * of every op's attrs (`patch_size`, `min_pixels`, `logmel/n_mel`...), plus `<type>.<attr>` keys;
+ * a Hugging Face-style flat processor config is returned as is.
+ */
+export function flattenProcessorConfig(label: string, json: Json): ConfigFile {
+  const ops = [valueAt(json, 'processor.transforms'), valueAt(json, 'feature_extraction.sequence')].filter(Array.isArray).flat() as unknown[];
+  if (ops.length === 0) return { label, json };
+  const flat: Json = {};
+  for (const entry of ops) {
+    const op = valueAt(entry, 'operation');
+    if (!isObject(op)) continue;
+    const attrs = op['attrs'];
+    if (!isObject(attrs)) continue;
+    for (const [key, value] of Object.entries(attrs)) {
+      if (!(key in flat)) flat[key] = value;
+      if (typeof op['type'] === 'string') flat[`${op['type']}.${key}`] = value;
+    }
+  }
+  return { label, json: flat };
+}
+
+/** Dotted paths of every leaf (and empty object/array) of `json`. */
+function leafPaths(json: unknown, prefix = ''): string[] {
+  if (!isObject(json)) return [prefix];
+  const keys = Object.keys(json);
+  if (keys.length === 0) return [prefix];
+  return keys.flatMap((k) => leafPaths(json[k], prefix ? `${prefix}.${k}` : k));
+}
+
+/** Keys of genai_config.json no resolver read: a path is used when it or an ancestor was read. */
+function ignoredKeys(genai: Json, used: ReadonlySet<string>): string[] {
+  const isUsed = (path: string): boolean => {
+    const parts = path.split('.');
+    for (let i = parts.length; i > 0; i--) if (used.has(parts.slice(0, i).join('.'))) return true;
+    return false;
+  };
+  return leafPaths(genai).filter((p) => p !== '' && !isUsed(p));
+}
+
+/** onnxruntime-genai provider names -> onnxruntime-node execution provider names. */
+const PROVIDER_NAMES: Record<string, string> = {
+  cuda: 'cuda',
+  dml: 'dml',
+  webgpu: 'webgpu',
+  qnn: 'qnn',
+  openvino: 'openvino',
+  coreml: 'coreml',
+  tensorrt: 'tensorrt',
+  nvtensorrtrtx: 'nv_tensorrt_rtx',
+  vitisai: 'vitisai',
+  ryzenai: 'vitisai',
+  rocm: 'rocm',
+  migraphx: 'migraphx',
+  cpu: 'cpu',
+};
+
+const OPT_LEVELS: Record<string, ComponentSessionOptions['graphOptimizationLevel']> = {
+  ORT_DISABLE_ALL: 'disabled',
+  ORT_ENABLE_BASIC: 'basic',
+  ORT_ENABLE_EXTENDED: 'extended',
+  ORT_ENABLE_ALL: 'all',
+};
+
+/** A component's session_options, read as onnxruntime-genai reads them. */
+function sessionOptionsOf(r: Resolution, component: ComponentName): ComponentSessionOptions | undefined {
+  const path = `model.${component}.session_options`;
+  const so = valueAt(r.genai.json, path);
+  if (so === undefined) return undefined;
+  r.used.add(path);
+  const out: ComponentSessionOptions = { executionProviders: [], configEntries: {} };
+  if (!isObject(so)) {
+    r.missing.push(`${path}: genai_config.json ${path} is ${JSON.stringify(so)}, not an object`);
+    return out;
+  }
+  const int = (key: string): number | undefined => {
+    const v = so[key];
+    if (v === undefined) return undefined;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    r.missing.push(`${path}.${key}: genai_config.json ${path}.${key} is ${JSON.stringify(v)}, not a non-negative integer`);
+    return undefined;
+  };
+  const intra = int('intra_op_num_threads');
+  const inter = int('inter_op_num_threads');
+  // 0 means "ONNX Runtime decides", as in ORT's own options.
+  if (intra !== undefined && intra > 0) out.intraOpThreads = intra;
+  if (inter !== undefined && inter > 0) out.interOpThreads = inter;
+  if (typeof so['enable_cpu_mem_arena'] === 'boolean') out.memArena = so['enable_cpu_mem_arena'];
+  const level = so['graph_optimization_level'];
+  if (typeof level === 'string' && OPT_LEVELS[level]) out.graphOptimizationLevel = OPT_LEVELS[level];
+  const providers = so['provider_options'];
+  if (Array.isArray(providers)) {
+    for (const entry of providers) {
+      if (!isObject(entry)) continue;
+      for (const name of Object.keys(entry)) {
+        const key = name.toLowerCase().replace(/executionprovider$/, '');
+        out.executionProviders.push(PROVIDER_NAMES[key] ?? key);
+      }
+    }
+  }
+  const known = new Set(['log_id', 'enable_profiling', 'intra_op_num_threads', 'inter_op_num_threads', 'log_severity_level', 'log_verbosity_level', 'enable_cpu_mem_arena', 'enable_mem_pattern', 'graph_optimization_level', 'custom_ops_library', 'provider_options']);
+  for (const [key, value] of Object.entries(so)) if (!known.has(key) && typeof value === 'string') out.configEntries[key] = value;
+  return out;
+}
+
+/** The decoder section: genai_config.json's dims and names (onnxruntime-genai's defaults for absent names), config.json's MLP width. */
+function resolveDecoder(r: Resolution, family: FamilyName, hidden: (key: string) => Candidate[]): DecoderConfig | null {
+  const g = (key: string): Candidate => r.genaiPath(`model.decoder.${key}`);
+  const name = (key: string, fallback: string): string => r.value<string>(`model.decoder.${key}`, 'string', [g(key)], { fallback: { value: fallback, label: "default (onnxruntime-genai's name)" } }) as string;
+  const filename = r.value<string>('model.decoder.filename', 'string', [g('filename')]);
+  const hiddenSize = r.value<number>('model.decoder.hidden_size', 'int', [g('hidden_size'), ...hidden('hidden_size')]);
+  const heads = r.value<number>('model.decoder.num_attention_heads', 'int', [g('num_attention_heads'), ...hidden('num_attention_heads')]);
+  const kvHeads = r.value<number>('model.decoder.num_key_value_heads', 'int', [g('num_key_value_heads'), ...hidden('num_key_value_heads')]);
+  const layers = r.value<number>('model.decoder.num_hidden_layers', 'int', [g('num_hidden_layers'), ...hidden('num_hidden_layers')]);
+  const headSize =
+    r.value<number>('model.decoder.head_size', 'int', [g('head_size'), ...hidden('head_dim')], { required: false }) ??
+    (hiddenSize !== null && heads ? r.derive('model.decoder.head_size', hiddenSize / heads, 'hidden_size / num_attention_heads') : null);
+  if (headSize === null) r.missing.push('model.decoder.head_size (genai_config.json model.decoder.head_size, or hidden_size and num_attention_heads)');
+  const intermediate = r.value<number>('model.decoder.intermediate_size', 'int', hidden('intermediate_size'), { required: false });
+  const ropeTheta = r.value<number>('model.decoder.rope_theta', 'number', [...hidden('rope_theta'), ...hidden('rope_parameters.rope_theta')], { required: false });
+  const mrope = family === 'phi4mm' ? null : r.value<number[]>('model.decoder.mrope_section', 'int[]', [...hidden('rope_scaling.mrope_section'), ...hidden('rope_parameters.mrope_section')], { required: false });
+  const inputs: DecoderConfig['inputs'] = {
+    inputs_embeds: name('inputs.inputs_embeds', 'inputs_embeds'),
+    attention_mask: name('inputs.attention_mask', 'attention_mask'),
+    position_ids: family === 'phi4mm' ? null : name('inputs.position_ids', 'position_ids'),
+    past_key_names: name('inputs.past_key_names', 'past_key_values.%d.key'),
+    past_value_names: name('inputs.past_value_names', 'past_key_values.%d.value'),
+  };
+  if (family === 'phi4mm') r.used.add('model.decoder.inputs.position_ids');
+  const outputs: DecoderConfig['outputs'] = {
+    logits: name('outputs.logits', 'logits'),
+    present_key_names: name('outputs.present_key_names', 'present.%d.key'),
+    present_value_names: name('outputs.present_value_names', 'present.%d.value'),
+  };
+  if (filename === null || hiddenSize === null || heads === null || kvHeads === null || layers === null || headSize === null) return null;
+  if (!Number.isInteger(headSize)) {
+    r.missing.push(`model.decoder.head_size: hidden_size ${hiddenSize} / num_attention_heads ${heads} is not an integer; give head_size`);
+    return null;
+  }
+  return { filename, hidden_size: hiddenSize, num_attention_heads: heads, num_key_value_heads: kvHeads, head_size: headSize, num_hidden_layers: layers, intermediate_size: intermediate, rope_theta: ropeTheta, mrope_section: mrope, inputs, outputs };
+}
+
+/** The embedding section; the feature inputs a family uses. */
+function resolveEmbedding(r: Resolution, takes: { image: boolean; audio: boolean }): EmbeddingConfig | null {
+  const g = (key: string): Candidate => r.genaiPath(`model.embedding.${key}`);
+  const name = (key: string, fallback: string): string => r.value<string>(`model.embedding.${key}`, 'string', [g(key)], { fallback: { value: fallback, label: "default (onnxruntime-genai's name)" } }) as string;
+  const filename = r.value<string>('model.embedding.filename', 'string', [g('filename')]);
+  const declared = (key: string): boolean => valueAt(r.genai.json, `model.embedding.inputs.${key}`) !== undefined;
+  const inputs: EmbeddingConfig['inputs'] = {
+    input_ids: name('inputs.input_ids', 'input_ids'),
+    image_features: takes.image || declared('image_features') ? name('inputs.image_features', 'image_features') : null,
+    audio_features: takes.audio || declared('audio_features') ? name('inputs.audio_features', 'audio_features') : null,
+  };
+  const outputs = { inputs_embeds: name('outputs.inputs_embeds', 'inputs_embeds') };
+  return filename === null ? null : { filename, inputs, outputs };
+}
+
+/** The components genai_config.json declares (sections present under `model`). */
+function declaredComponents(genai: Json): string[] {
+  const model = genai['model'];
+  if (!isObject(model)) return [];
+  return ['decoder', 'embedding', 'vision', 'speech', 'encoder'].filter((c) => isObject(model[c]));
+}
+
+/**
+ * The one message for a model type omni-bench has no adapter for: the type, what the folder
+ * holds, and every part omni-bench would need (an embedding and at least one media encoder it
+ * knows how to feed, and the family's preprocessing and prompt).
+ */
+function unsupportedMessage(file: string, type: string, genai: Json): string {
+  const present = declaredComponents(genai);
+  const lacks: string[] = [];
+  if (!present.includes('embedding')) lacks.push('an embedding component (model.embedding)');
+  if (!present.includes('vision') && !present.includes('speech')) lacks.push('a vision or speech encoder (model.vision / model.speech)');
+  lacks.push(`an omni-bench family adapter for '${type}' (its preprocessing, prompt and placeholders, position ids)`);
+  return (
+    `${file}: model.type '${type}' is not supported: omni-bench runs ${FAMILY_NAMES.join(', ')}. ` +
+    `The folder declares ${present.length ? present.join(', ') : 'no components'}; missing for omni-bench: ${lacks.join('; ')}`
+  );
+}
+
+/** A folder holding other genai_config variants (genai_config.*.json) and no genai_config.json. */
+function noGenaiConfigMessage(dir: string): string {
+  const others = existsSync(dir) ? readdirSync(dir).filter((f) => /^genai_config.*\.json$/.test(f) && f !== GENAI_CONFIG_FILE) : [];
+  const hint = others.length ? `; it holds ${others.join(', ')}: pass one of them as the config file` : ' (not an ONNX Runtime GenAI model directory?)';
+  return `${join(dir, GENAI_CONFIG_FILE)}: not found${hint}`;
+}
+
+/**
+ * Resolves a model folder without throwing for what is missing: the config when complete, and
+ * every missing value and file. `configFile` reads another genai_config (e.g.
+ * genai_config.mobius-target.json) in place of `<dir>/genai_config.json`. Throws ModelError for
+ * what makes the folder unreadable: no genai_config, invalid JSON, an unsupported model.type.
+ */
+export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFIG_FILE): ResolvedFolder {
+  const abs = resolve(dir);
+  if (configFile === GENAI_CONFIG_FILE && existsSync(abs) && !existsSync(join(abs, GENAI_CONFIG_FILE))) throw new ModelError(noGenaiConfigMessage(abs));
+  const genaiJson = readModelJson(abs, configFile);
+  const file = join(abs, configFile);
+  if (!isObject(genaiJson)) throw new ModelError(`${file}: expected a JSON object with a "model" section`);
+  if (!isObject(genaiJson['model'])) {
+    const v2 = genaiJson['pipeline'] !== undefined || genaiJson['version'] !== undefined;
+    throw new ModelError(
+      v2
+        ? `${file}: a 'version ${String(genaiJson['version'] ?? '?')}' pipeline config (no "model" section): not supported; omni-bench reads the "model" layout onnxruntime-genai's model builder writes, for ${FAMILY_NAMES.join(', ')}`
+        : `${file}: no "model" section: not an ONNX Runtime GenAI genai_config.json`,
+    );
+  }
+  const type = valueAt(genaiJson, 'model.type');
+  if (typeof type !== 'string' || type.length === 0) {
+    throw new ModelError(`${file}: model.type is ${JSON.stringify(type) ?? 'missing'}; omni-bench runs model types ${FAMILY_NAMES.join(', ')}`);
+  }
+  const family = (FAMILY_NAMES as readonly string[]).includes(type) ? (type as FamilyName) : undefined;
+  if (!family) throw new ModelError(unsupportedMessage(file, type, genaiJson));
+  const adapter = FAMILIES[family];
+
+  const genai: ConfigFile = { label: configFile, json: genaiJson };
+  const hf = optionalJson(abs, HF_CONFIG_FILE);
+  const preprocessor = optionalJson(abs, PREPROCESSOR_CONFIG_FILE);
+  const processors: ConfigFile[] = [];
+  const processorJson = optionalJson(abs, PROCESSOR_CONFIG_FILE);
+  if (processorJson) processors.push(flattenProcessorConfig(PROCESSOR_CONFIG_FILE, processorJson.json));
+  const warnings: string[] = [];
+  const usedEarly: string[] = [];
+  for (const component of ['vision', 'speech'] as const) {
+    const name = valueAt(genaiJson, `model.${component}.config_filename`);
+    if (typeof name !== 'string') continue;
+    usedEarly.push(`model.${component}.config_filename`);
+    const inside = componentConfigPath(abs, name);
+    if (inside === null) warnings.push(`model.${component}.config_filename '${name}' is not a file inside ${abs}; its values are not read`);
+    else {
+      const json = optionalJson(abs, name);
+      if (json) processors.push(flattenProcessorConfig(name, json.json));
+      else warnings.push(`model.${component}.config_filename '${name}' is not in the folder; its values are taken from the other files or the family's defaults`);
+    }
+  }
+  const r = new Resolution(abs, genai, hf, preprocessor, processors);
+  r.used.add('model.type');
+  for (const path of usedEarly) r.used.add(path);
+  for (const key of ['search', 'model.decoder.session_options.log_id']) r.used.add(key);
+
+  const text = (key: string): Candidate[] => adapter.textConfigPaths.map((prefix) => r.hfPath(`${prefix}${key}`));
+  const vocab = r.value<number>('model.vocab_size', 'int', [r.genaiPath('model.vocab_size'), ...text('vocab_size')]);
+  const context = r.value<number>('model.context_length', 'int', [r.genaiPath('model.context_length'), ...text('max_position_embeddings')]);
+  const eos = r.value<number[]>('model.eos_token_id', 'int[]', [r.genaiPath('model.eos_token_id'), r.hfPath('eos_token_id'), ...text('eos_token_id')], adapter.defaults.eos ? { fallback: adapter.defaults.eos } : {});
+  const bos = r.value<number>('model.bos_token_id', 'int', [r.genaiPath('model.bos_token_id'), r.hfPath('bos_token_id'), ...text('bos_token_id')], { required: false });
+  const pad = r.value<number>('model.pad_token_id', 'int', [r.genaiPath('model.pad_token_id'), r.hfPath('pad_token_id'), ...text('pad_token_id')], { required: false });
+  const decoder = resolveDecoder(r, family, text);
+  const embedding = isObject(valueAt(genaiJson, 'model.embedding')) ? resolveEmbedding(r, adapter.takes) : null;
+  if (!isObject(valueAt(genaiJson, 'model.embedding'))) r.missing.push(`model.embedding (the embedding component: ${family} feeds the decoder inputs_embeds)`);
+  const parts = adapter.resolve(r, { decoderHidden: decoder?.hidden_size ?? null, text });
+  const sessionOptions: GenaiConfig['sessionOptions'] = {};
+  for (const component of COMPONENTS) {
+    const so = sessionOptionsOf(r, component);
+    if (so) sessionOptions[component] = so;
+  }
+  warnings.push(...r.warnings);
+
+  // Component files: named inside the folder, present, regular files.
+  const missingFiles: string[] = [];
+  const sections = { decoder, embedding, vision: parts.vision, speech: parts.speech };
+  for (const component of COMPONENTS) {
+    const section = sections[component];
+    if (!section) continue;
+    try {
+      componentFile(abs, file, component, section.filename);
+    } catch (error) {
+      missingFiles.push((error as Error).message);
+    }
+  }
+  for (const name of ['tokenizer.json']) {
+    if (!existsSync(join(abs, name))) warnings.push(`${name} is not in the folder: prompts cannot be tokenized until it is added (the export's tokenizer files go beside genai_config.json)`);
+  }
+  if (!hf) warnings.push(`${HF_CONFIG_FILE} is not in the folder: layer sizes for FLOP counts and ${family}'s other values come from the family's defaults where it has them`);
+
+  const files = {
+    genaiConfig: file,
+    config: hf ? join(abs, HF_CONFIG_FILE) : null,
+    preprocessorConfig: preprocessor ? join(abs, PREPROCESSOR_CONFIG_FILE) : null,
+    processorConfig: processorJson ? join(abs, PROCESSOR_CONFIG_FILE) : null,
+  };
+  const ignored = ignoredKeys(genaiJson, r.used);
+  const base = { dir: abs, type, family, missing: r.missing, missingFiles, warnings, sources: r.sources, ignored, files };
+  if (r.missing.length > 0 || vocab === null || context === null || eos === null || decoder === null || embedding === null || !parts.ok) return { ...base, config: null };
+  const search = {
+    max_length: typeof valueAt(genaiJson, 'search.max_length') === 'number' ? (valueAt(genaiJson, 'search.max_length') as number) : context,
+    do_sample: valueAt(genaiJson, 'search.do_sample') === true,
+  };
+  const omniBench = hf ? valueAt(hf.json, 'omni_bench') : undefined;
+  const config: GenaiConfig = {
+    family,
+    model: {
+      type,
+      vocab_size: vocab,
+      context_length: context,
+      bos_token_id: bos ?? (eos[eos.length - 1] as number),
+      eos_token_id: eos,
+      pad_token_id: pad ?? (eos[eos.length - 1] as number),
+      ...parts.tokens,
+      decoder,
+      embedding,
+      ...(parts.vision ? { vision: parts.vision } : {}),
+      ...(parts.speech ? { speech: parts.speech } : {}),
+    },
+    search,
+    sessionOptions,
+    sources: r.sources,
+    ignored,
+    files,
+    ...(isObject(omniBench) ? { omni_bench: omniBench as unknown as NonNullable<GenaiConfig['omni_bench']> } : {}),
+  };
+  return { ...base, config };
+}
+
+/** A config_filename resolved inside the folder, or null when it would leave it. */
+function componentConfigPath(dir: string, name: string): string | null {
+  if (name.includes('..') || name.startsWith('/') || name.includes('\\')) return null;
+  return join(dir, name);
+}
+
+/** The one error for a folder that cannot run: every missing value and file, and the supported types. */
+export function incompleteMessage(folder: ResolvedFolder): string {
+  const lines = [...folder.missing, ...folder.missingFiles];
+  return (
+    `${folder.files.genaiConfig}: ${folder.family} model is missing ${lines.length} thing(s) omni-bench needs: ${lines.join('; ')}. ` +
+    `(omni-bench runs ${FAMILY_NAMES.join(', ')}; see docs/model-format.md for where each value is read)`
+  );
+}
+
+/**
+ * Reads a model folder's resolved configuration (see resolveModelFolder). Throws one ModelError
+ * listing every missing value and component file at once.
+ */
+export function readModelConfig(dir: string): GenaiConfig {
+  const folder = resolveModelFolder(dir);
+  if (!folder.config || folder.missingFiles.length > 0) throw new ModelError(incompleteMessage(folder));
+  return folder.config;
+}
