@@ -38,7 +38,7 @@ export function formatInspection(info: ModelInspection): string {
   const sources = new Table({ head: ['value', 'from'], style: { head: [], border: [] } });
   for (const [field, from] of Object.entries(info.sources).sort(([a], [b]) => a.localeCompare(b))) sources.push([field, terminalSafe(from)]);
   lines.push('where each value came from:', sources.toString(), '');
-  lines.push(info.ignored.length ? `ignored (kept, not used by omni-bench): ${info.ignored.map(terminalSafe).join(', ')}` : 'ignored: none', '');
+  lines.push(info.ignored.length ? `ignored (kept, not used by omni-bench): ${info.ignored.map((k) => terminalSafe(k)).join(', ')}` : 'ignored: none', '');
   const so = Object.entries(info.sessionOptions);
   if (so.length) {
     const parts = so.map(([c, o]) => {
@@ -82,7 +82,7 @@ export function formatInspection(info: ModelInspection): string {
   }
   if (readyToRun(info)) lines.push('ready to run: yes');
   else {
-    const what = [...info.missing.map(terminalSafe), ...info.absent.map((a) => `model.${a.component}.filename ${terminalSafe(a.filename)} (file not in the folder)`)];
+    const what = [...info.missing.map((m) => terminalSafe(m)), ...info.absent.map((a) => `model.${a.component}.filename ${terminalSafe(a.filename)} (file not in the folder)`)];
     lines.push(`ready to run: no; missing ${what.length}: ${what.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -11,8 +11,10 @@ import { buildModel, BUILDER_VERSION, DEFAULT_SEED, listFiles } from '../model/b
 import { cacheKey, ensureModel, modelCacheDir } from '../model/builder/cache.js';
 import { DEFAULT_FAMILY, FAMILIES, MODEL_FILES, parseFamily } from '../model/builder/families.js';
 import { loadPreset, PRESET_NAMES } from '../model/builder/presets.js';
-import { inspectModel, type ModelInspection } from '../model/inspect.js';
-import { terminalSafe } from '../safe-text.js';
+import { readdirSync, statSync } from 'node:fs';
+import { inspectModel } from '../model/inspect.js';
+import { GENAI_CONFIG_FILE } from '../model/genai-config.js';
+import { formatInspection } from './model-inspect.js';
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -25,53 +27,6 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
   if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
   return `${(bytes / 1024).toFixed(1)} KB`;
-}
-
-function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} K`;
-  return String(n);
-}
-
-function shape(dims: (number | string)[]): string {
-  return `[${dims.join(', ')}]`;
-}
-
-function printInspection(info: ModelInspection): void {
-  const out = process.stdout;
-  const origin = info.omniBench ? ` (omni-bench reference: preset ${info.omniBench.preset}, seed ${info.omniBench.seed}, builder v${info.omniBench.builder_version})` : '';
-  out.write(`${info.dir}\nmodel type ${info.type}${origin}\n`);
-  const processor = info.processor.file ?? "none (Qwen2.5-Omni's values)";
-  out.write(`processor config ${processor}; audio chunk_length ${info.processor.chunkLengthSeconds} s\n`);
-  for (const w of info.warnings) out.write(`warning: ${terminalSafe(w.message)}\n`);
-  out.write('\n');
-  const summary = new Table({ head: ['component', 'file', 'size', 'parameters', 'nodes', 'GFLOP (reference)'], style: { head: [], border: [] } });
-  for (const c of info.components) {
-    summary.push([c.component, terminalSafe(c.filename) + (c.externalData ? ' (+ .data)' : ''), formatBytes(c.fileBytes), formatCount(c.parameters), c.nodes, (c.referenceFlops / 1e9).toFixed(2)]);
-  }
-  summary.push(['total', '', formatBytes(info.totalBytes), formatCount(info.totalParameters), '', (info.reference.flops.total / 1e9).toFixed(2)]);
-  out.write(`${summary.toString()}\n\n`);
-  const io = new Table({ head: ['component', 'direction', 'name', 'dtype', 'shape'], style: { head: [], border: [] } });
-  for (const c of info.components) {
-    const rows = [...c.inputs.map((t) => ['input', t] as const), ...c.outputs.map((t) => ['output', t] as const)];
-    // Decoder past/present tensors: show layer 0 and say how many there are.
-    const kv = /^(past_key_values|present)\.(\d+)\./;
-    const layers = new Set(rows.map(([, t]) => kv.exec(t.name)?.[2]).filter((x) => x !== undefined)).size;
-    for (const [direction, t] of rows) {
-      const m = kv.exec(t.name);
-      if (m && m[2] !== '0') continue;
-      const name = m ? `${t.name} (x${layers} layers)` : t.name;
-      io.push([c.component, direction, name, t.dtype, shape(t.shape)]);
-    }
-  }
-  out.write(`${io.toString()}\n\n`);
-  const r = info.reference;
-  out.write(
-    `reference request: ${r.audioMelFrames / 100} s audio (${r.audioMelFrames} mel frames -> ${r.audioTokens} tokens), ` +
-      `vision grid [${r.visionGrid?.join(', ')}] (${r.visionTokens} tokens), prompt ${r.promptTokens} tokens (${r.textTokens} text). ` +
-      `FLOPs count MatMul/Conv/attention products as 2*M*N*K; decoder logits for the last position only.\n`,
-  );
 }
 
 /** Creates the `model` command group with build, inspect and bench. */
@@ -109,13 +64,22 @@ export function modelCommand(program: Command): void {
 
   group
     .command('inspect')
-    .description('show components, files, tensor names and shapes, parameters and FLOPs of a model')
-    .argument('<dir|preset>', 'model directory, or a preset name (built into the cache if needed)')
+    .description('show the family, where each value came from, ignored keys, components, tensor names and shapes, parameters and FLOPs of a model folder')
+    .argument('<dir|file|preset>', 'model directory, one genai_config*.json file in it, or a preset name (built into the cache if needed)')
     .option('--json', 'print JSON instead of tables')
     .action(async (target: string, opts: { json?: boolean }) => {
-      const info = inspectModel(await ensureModel(target));
-      if (opts.json) process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-      else printInspection(info);
+      const path = existsSync(target) ? target : await ensureModel(target);
+      // A folder of genai_config variants (no genai_config.json): each is inspected.
+      const variants =
+        statSync(path).isDirectory() && !existsSync(join(path, GENAI_CONFIG_FILE))
+          ? readdirSync(path).filter((f) => /^genai_config\..+\.json$/.test(f)).sort().map((f) => join(path, f))
+          : [];
+      const infos = (variants.length ? variants : [path]).map((p) => inspectModel(p));
+      if (opts.json) process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
+      else {
+        if (variants.length) process.stdout.write(`${path} has no ${GENAI_CONFIG_FILE}; inspecting its ${variants.length} genai_config variants\n\n`);
+        process.stdout.write(infos.map(formatInspection).join('\n'));
+      }
     });
 
   registerModelBench(group);
