@@ -122,3 +122,36 @@ describe('omni-bench model build / inspect', () => {
     expect(second.stderr).not.toContain('building');
   });
 });
+
+describe('omni-bench model build --family', () => {
+  let parent: string;
+  beforeAll(() => {
+    parent = tempDir();
+  });
+  afterAll(() => cleanup(parent));
+
+  it('builds a phi4mm model into --out and says which family it built', async () => {
+    const out = join(parent, 'phi4mm');
+    const result = await runCli(['model', 'build', '--family', 'phi4mm', '--preset', 'tiny', '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('building speech.onnx');
+    expect(result.stdout).toContain('(family phi4mm, preset tiny, seed 0,');
+    const config = JSON.parse(readFileSync(join(out, 'genai_config.json'), 'utf8')) as { model: { type: string } };
+    expect(config.model.type).toBe('phi4mm');
+  });
+
+  it('builds another family into its own cache folder', async () => {
+    const home = join(parent, 'home');
+    const result = await runCli(['model', 'build', '--family', 'qwen2_5_vl', '--preset', 'tiny', '--seed', '5'], { env: { OMNI_BENCH_HOME: home } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(join(home, 'models', `qwen2_5_vl-tiny-s5-b${BUILDER_VERSION}`));
+    expect(result.stderr).not.toContain('building speech.onnx');
+  });
+
+  it('exits 2 for an unknown family, naming the choices', async () => {
+    const result = await runCli(['model', 'build', '--family', 'llama', '--preset', 'tiny', '--out', join(parent, 'llama')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("unknown family 'llama': use qwen2_5_omni, qwen2_5_vl, phi4mm");
+  });
+});

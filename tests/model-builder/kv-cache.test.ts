@@ -1,6 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTiny, cleanup, f32, i64, maxAbsDiff, openSession, ort, randomFloats, tempDir } from './helpers.js';
-import { readGenaiConfig, layerName, type GenaiConfig } from '../../src/model/genai-config.js';
+import { buildTiny, cleanup, f32, i64, maxAbsDiff, openSession, ort, randomFloats, readJson, tempDir } from './helpers.js';
+
+/** The parts of genai_config.json this test reads (the builder's own files, read as JSON: no runtime involved). */
+interface GenaiConfig {
+  model: {
+    vocab_size: number;
+    decoder: {
+      hidden_size: number;
+      num_hidden_layers: number;
+      num_key_value_heads: number;
+      head_size: number;
+      inputs: { inputs_embeds: string; attention_mask: string; position_ids: string; past_key_names: string; past_value_names: string };
+      outputs: { logits: string; present_key_names: string; present_value_names: string };
+    };
+  };
+}
+
+/** Qwen2.5-Omni's token ids, from config.json's thinker_config. */
+interface ThinkerIds {
+  audio_token_index: number;
+  video_token_index: number;
+  audio_start_token_id: number;
+  audio_end_token_id: number;
+  vision_start_token_id: number;
+  vision_end_token_id: number;
+}
+
+const layerName = (template: string, layer: number): string => template.replace('%d', String(layer));
 
 /**
  * The decoder's KV cache must not change the answer: one prefill of S tokens, a prefill split
@@ -17,14 +43,14 @@ describe('decoder KV cache', () => {
   beforeAll(async () => {
     parent = tempDir();
     const dir = buildTiny(parent);
-    config = readGenaiConfig(dir);
+    config = readJson<GenaiConfig>(dir, 'genai_config.json');
     decoder = await openSession(dir, 'decoder.onnx');
     const embedding = await openSession(dir, 'embedding.onnx');
     const H = config.model.decoder.hidden_size;
-    const m = config.model;
+    const m = readJson<{ thinker_config: ThinkerIds }>(dir, 'config.json').thinker_config;
     const ids = [
-      151644, 8948, 198, m.audio_start_token_id, ...Array<number>(5).fill(m.audio_token_id), m.audio_end_token_id,
-      m.vision_start_token_id, ...Array<number>(6).fill(m.video_token_id), m.vision_end_token_id, 3555, 374, 419, 30, 151645, 198, 151644,
+      151644, 8948, 198, m.audio_start_token_id, ...Array<number>(5).fill(m.audio_token_index), m.audio_end_token_id,
+      m.vision_start_token_id, ...Array<number>(6).fill(m.video_token_index), m.vision_end_token_id, 3555, 374, 419, 30, 151645, 198, 151644,
     ];
     expect(ids.length).toBe(S);
     const out = await embedding.run({
