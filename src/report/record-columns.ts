@@ -105,6 +105,7 @@ const SIZE_COLUMNS: Column[] = [
   measure('frame_height', 'frameHeight'),
   measure('mel_frames', 'melFrames'),
   measure('vision_patches', 'visionPatches'),
+  { name: 'media_note', kind: 'string', get: (r) => r.measures.mediaNote, set: (r, v) => void (r.measures.mediaNote = v === null ? null : String(v)) },
   measure('media_file_mb', 'mediaFileMb'),
   ...ROOFLINE_STAGES.map(
     (stage): Column => ({

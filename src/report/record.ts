@@ -74,6 +74,8 @@ export interface Measures {
   /** Mel frames given to the audio encoder (padding included) and patches given to the vision encoder. */
   melFrames: number | null;
   visionPatches: number | null;
+  /** What the request left out of the row's media and why (a video's soundtrack on a model without an audio encoder); null when nothing. */
+  mediaNote: string | null;
   /** Bytes of the media files on disk, in MB (10^6 bytes). */
   mediaFileMb: number | null;
   /** Process RSS at request start and its peak during the trial (method `rss-poll`), MB. */
@@ -177,6 +179,7 @@ export function emptyMeasures(): Measures {
     frameHeight: null,
     melFrames: null,
     visionPatches: null,
+    mediaNote: null,
     mediaFileMb: null,
     rssStartMb: null,
     rssPeakMb: null,

@@ -6,7 +6,8 @@
  * pipeline itself holds no timing code.
  */
 import type { StageRunner } from '../stages.js';
-import { MediaError } from '../errors.js';
+import { MediaError, ModelError } from '../errors.js';
+import { phi4mmLogMel } from '../media/phi4mm-mel.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, FrameWindow, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
@@ -41,7 +42,7 @@ export interface SerialRequestOptions {
 }
 
 /** Sizes of what the request fed the model: the record's media columns. */
-export type RequestMedia = Pick<Measures, 'audioSeconds' | 'videoSeconds' | 'videoFrames' | 'frameWidth' | 'frameHeight' | 'melFrames' | 'visionPatches'>;
+export type RequestMedia = Pick<Measures, 'audioSeconds' | 'videoSeconds' | 'videoFrames' | 'frameWidth' | 'frameHeight' | 'melFrames' | 'visionPatches' | 'mediaNote'>;
 
 /** Input sizes of the compute stages, for their FLOPs (null: the stage did not run). */
 export interface RequestWork {
@@ -148,7 +149,10 @@ export interface PipelineDeps {
 }
 
 /** Options of the media branches. */
-type BranchOptions = Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly' | 'frames'>;
+type BranchOptions = Pick<SerialRequestOptions, 'audioPadding' | 'audioSeconds' | 'chunkSeconds' | 'audioOnly' | 'frames'> & {
+  /** Decode no audio (a video's soundtrack on a model without an audio encoder). */
+  noAudio?: boolean;
+};
 
 /** The frames to sample of a sample's video: its clip window and the options' frame count and pixel budget. */
 function frameWindow(sample: BenchSample, options: BranchOptions): FrameWindow {
@@ -176,7 +180,7 @@ async function decodeAudioFeatures(
 ): Promise<{ mel?: MelFeatures; audioSeconds: number | null }> {
   const { model, media, stage } = deps;
   const audioSource = audioSourceOf(sample);
-  if (audioSource === undefined) return { audioSeconds: null };
+  if (audioSource === undefined || options.noAudio) return { audioSeconds: null };
   const padding = options.audioPadding ?? 'pad-features';
   const decoded = await stage(
     'audio_decode',
@@ -192,6 +196,11 @@ async function decodeAudioFeatures(
     throw new MediaError(`audio_path ${sample.audioPath} has no audio stream (fix the manifest row, or leave audio_path empty for a silent video)`, sample.audioPath);
   }
   if (decoded.kind !== 'audio') return { audioSeconds: null };
+  if (model.audioFeatureKind === 'phi4mm') {
+    // Phi-4-multimodal's own log-mel over the whole clip: its processor pads nothing (no chunk).
+    const features = await stage('audio_features', () => phi4mmLogMel(decoded.samples));
+    return { mel: features, audioSeconds: decoded.samples.length / SAMPLE_RATE };
+  }
   // Seconds the model hears: audio past the processor's chunk is cut before the features.
   const chunk = options.chunkSeconds ?? model.audioChunkSeconds;
   const audioSeconds = Math.min(decoded.samples.length / SAMPLE_RATE, chunk ?? Number.POSITIVE_INFINITY);
@@ -249,6 +258,19 @@ async function both<A, V>(controller: AbortController, audio: () => Promise<A>, 
 export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps, options: BranchOptions): Promise<EncodedMedia> {
   const schedule = deps.schedule ?? 'serial';
   const controller = new AbortController();
+  const takes = deps.model.takes;
+  const family = deps.model.family ?? 'this model';
+  // Rows the family cannot take at all are error records that say so; a video's own soundtrack
+  // is simply not used by a family without an audio encoder (the record's media_note says so).
+  // A Video-MME row names its video as its audio source too: that is the video's own soundtrack.
+  const separateAudio = sample.audioPath !== undefined && sample.audioPath !== sample.videoPath;
+  if (takes && separateAudio && !takes.audio) throw new ModelError(`${family} has no audio encoder: the row's audio_path ${sample.audioPath} cannot be run on it`);
+  if (takes && sample.videoPath !== undefined && !options.audioOnly && !takes.video) {
+    throw new ModelError(`${family}'s processor takes no video (${takes.image ? 'images' : 'no images'}${takes.audio ? ' and audio' : ''}): the row's video_path cannot be run on it`);
+  }
+  if (takes && options.audioOnly && !takes.audio) throw new ModelError(`${family} has no audio encoder: an audio-only request cannot be run on it`);
+  const soundtrackUnused = takes !== undefined && !takes.audio && !separateAudio && sample.videoPath !== undefined;
+  if (soundtrackUnused) options = { ...options, noAudio: true };
   const hasVideo = sample.videoPath !== undefined && !options.audioOnly;
   let audio: AudioResult;
   let vision: VisionResult = { patches: null, ran: false };
@@ -271,7 +293,9 @@ export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps
     };
     [audio, vision] = await both(controller, audioBranch, visionBranch);
   }
-  return assemble(audio, vision, options);
+  const encoded = assemble(audio, vision, options);
+  if (soundtrackUnused) encoded.media.mediaNote = `video soundtrack not used: ${family} has no audio encoder`;
+  return encoded;
 }
 
 /** The message parts, media columns and FLOP inputs of both branches' results. */
@@ -285,6 +309,7 @@ function assemble(audio: AudioResult, vision: VisionResult, options: BranchOptio
     frameHeight: vision.video?.height ?? null,
     melFrames: mel?.frames ?? null,
     visionPatches: vision.patches,
+    mediaNote: null,
   };
   // FLOPs of what ran: an encoder output a cache served is 0 GFLOP. Frames the encoder treated
   // as real: all of them under pad-all.

@@ -36,6 +36,12 @@ export interface InvalidSample {
 
 /** The model calls a pipeline makes: OmniModel satisfies it; tests pass a double. */
 export interface ModelLike {
+  /** The model family (genai_config.json model.type), for messages; absent on a double. */
+  readonly family?: string;
+  /** What media the family's processor takes; absent: everything (a double). */
+  readonly takes?: { audio: boolean; video: boolean; image: boolean };
+  /** Which log-mel the audio encoder takes (OmniModel.audioFeatureKind); absent or `whisper`: src/media's Whisper log-mel. */
+  readonly audioFeatureKind?: 'whisper' | 'phi4mm' | null;
   /** The processor config's audio chunk_length in seconds (what features are padded to); media's default when absent. */
   readonly audioChunkSeconds?: number;
   /**

@@ -85,7 +85,7 @@ export const moduleProfile: Spec = {
     const [t, h, w] = inputs.grid;
     return {
       result,
-      media: { audioSeconds: inputs.audioSeconds, videoSeconds: t, videoFrames: inputs.frames, frameWidth: w * 14, frameHeight: h * 14, melFrames: inputs.mel.frames, visionPatches: t * h * w },
+      media: { audioSeconds: inputs.audioSeconds, videoSeconds: t, videoFrames: inputs.frames, frameWidth: w * 14, frameHeight: h * 14, melFrames: inputs.mel.frames, visionPatches: t * h * w, mediaNote: null },
       work: { audioMelFrames: inputs.mel.frames, audioValidFrames: inputs.mel.validFrames, visionGrid: inputs.grid },
     };
   },

@@ -2,16 +2,18 @@
  * Speech (audio) encoder graph of the phi4mm family, Phi-4-multimodal's audio tower in
  * structure at reduced width (the preset's speech dims):
  * audio_embeds f32 [1, T, 80] (time-major log-mel, 100 frames/s) + audio_attention_mask bool
- * [1, T] + audio_sizes i64 [1] + audio_projection_mode i64 [1] -> audio_features f32 [N, H],
- * N = ceil(valid / 8) where valid = the frames both the mask and audio_sizes admit
- * (ceil(T / 8) for an all-valid clip).
+ * [1, T] + audio_sizes i64 [1] + audio_projection_mode i64 [1] -> audio_features f32 [N, H].
+ * audio_sizes is the clip's audio token count, as onnxruntime-genai and Hugging Face's processor
+ * feed it (audio_embed_sizes = ceil(frames / 8)); N = ceil(valid / 8) where valid = the frames the
+ * mask admits below audio_sizes * 8, i.e. N = audio_sizes for an all-valid clip.
  *
  * Structure: conv subsampling x8 (three Conv1d k3 s2 p1 + ReLU over time, as the cascades
  * encoder's three stride-2 convs), sinusoidal positions, pre-LN transformer layers attending
  * over the whole clip (Phi-4's conformer sees the whole clip; padded keys masked), a final
  * LayerNorm, then one of two projection MLPs (Linear d -> H, GELU, Linear H -> H), chosen by
- * audio_projection_mode: 1 = speech, 2 = vision (speech alongside an image). Both exist;
- * only the chosen one is computed (its weights are gathered by mode).
+ * audio_projection_mode: Hugging Face's input mode, 2 = speech (speech projection), 3 = vision +
+ * speech (the vision projection for audio alongside an image). Both exist; only the chosen one is
+ * computed (its weights are gathered by mode).
  *
  * Padded frames are zeroed before each conv and after it, so a frame's conv output reads
  * zeros past the last valid frame whether they are padding or the conv's own padding: the
@@ -44,10 +46,10 @@ export function buildPhi4mmSpeechGraph(dims: SpeechDims, outDim: number, w: Weig
   const mode = g.input('audio_projection_mode', DType.INT64, [1]);
 
   const out = g.scope('audio', () => {
-    // Phase 1: valid frames = the mask AND index < audio_sizes; zero the rest. x: [1, 80, T].
+    // Phase 1: valid frames = the mask AND index < audio_sizes * 8 (audio_sizes counts tokens); zero the rest. x: [1, 80, T].
     const { x0, mask0 } = g.scope('mask', () => {
       const t = g.op('Gather', [g.op('Shape', [attentionMask]), g.constI64([1], [])], { axis: 0 });
-      const inSize = g.op('Less', [g.op('Range', [g.constI64([0], []), t, g.constI64([1], [])]), audioSizes]); // [T]
+      const inSize = g.op('Less', [g.op('Range', [g.constI64([0], []), t, g.constI64([1], [])]), g.op('Mul', [audioSizes, g.constI64([PHI4MM_COMPRESSION_RATE])])]); // [T]
       const valid = g.op('And', [attentionMask, g.op('Unsqueeze', [inSize, g.constI64([0])])]); // [1, T]
       const maskF = g.op('Unsqueeze', [g.op('Cast', [valid], { to: DType.FLOAT }), g.constI64([1])]); // [1, 1, T]
       return { x0: g.op('Mul', [g.op('Transpose', [features], { perm: [0, 2, 1] }), maskF]), mask0: maskF };
@@ -107,7 +109,8 @@ export function buildPhi4mmSpeechGraph(dims: SpeechDims, outDim: number, w: Weig
       return g.op('Compress', [flat, keep], { axis: 0 }); // [N_valid, d]
     });
     return g.scope('audio_projection', () => {
-      const index = g.op('Reshape', [g.op('Sub', [mode, g.constI64([1])]), g.constI64([], [0])]); // scalar: 0 speech, 1 vision
+      // scalar: 0 speech (mode 2), 1 vision (mode 3: audio alongside an image)
+      const index = g.op('Reshape', [g.op('Cast', [g.op('Equal', [mode, g.constI64([3])])], { to: DType.INT64 }), g.constI64([], [0])]);
       // Both MLPs' weights (audio_projection.speech.0.weight, audio_projection.vision.0.weight, ...)
       // stacked [2, ...] and gathered by mode: only the chosen MLP is computed.
       const chosen = (layer: string, input: string, inF: number, outF: number): string => {
