@@ -151,16 +151,20 @@ export function inspectModel(path: string): ModelInspection {
   const components: ComponentInfo[] = [];
   const absent: AbsentComponent[] = [];
   const genai = JSON.parse(readFileSync(folder.files.genaiConfig, 'utf8')) as { model: Record<string, { filename?: unknown } | undefined> };
+  // Every file is checked (a hostile name refused) before any ONNX file is parsed.
+  const files: { component: ComponentName; filename: string; file: string }[] = [];
   for (const component of COMPONENTS) {
     const filename = genai.model[component]?.filename;
     if (typeof filename !== 'string') continue;
-    let file: string;
     try {
-      file = componentFile(folder.dir, folder.files.genaiConfig, component, filename);
+      files.push({ component, filename, file: componentFile(folder.dir, folder.files.genaiConfig, component, filename) });
     } catch (error) {
+      // A file the folder lacks is reported; one that leaves the folder or is not a regular file is refused.
+      if (!/ not found at /.test((error as Error).message)) throw error;
       absent.push({ component, filename, problem: (error as Error).message });
-      continue;
     }
+  }
+  for (const { component, filename, file } of files) {
     components.push({ component, filename, ...readOnnxSummary(file), referenceFlops: flops ? flops[component] : null });
   }
   return {

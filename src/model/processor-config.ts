@@ -108,6 +108,9 @@ export function loadProcessorConfig(dir: string): LoadedProcessorConfig {
   for (const name of [PROCESSOR_CONFIG_FILE, PREPROCESSOR_CONFIG_FILE]) {
     const path = join(dir, name);
     if (!existsSync(path)) continue;
+    // onnxruntime-extensions' processor_config.json (transforms, not Hugging Face names): the values are in preprocessor_config.json.
+    const raw = readModelJson(dir, name) as Record<string, unknown>;
+    if (typeof raw === 'object' && raw !== null && ('processor' in raw || 'feature_extraction' in raw)) continue;
     const config = readProcessorConfig(dir, name);
     return { config, file: path, warnings: consistencyWarnings(path, config) };
   }

@@ -4,11 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genaiConfigFor } from '../../src/model/builder/config-files.js';
 import { PRESETS, mropeSection, loadPreset } from '../../src/model/builder/presets.js';
 import { decoderFlops, referenceRequest, requestFlops, speechFlops, visionFlops } from '../../src/model/flops.js';
-import { readGenaiConfig } from '../../src/model/genai-config.js';
+import { readGenaiConfig, type GenaiConfig } from '../../src/model/genai-config.js';
 import { ModelError, UsageError } from '../../src/errors.js';
-import { cleanup, tempDir } from './helpers.js';
+import { buildTiny, cleanup, tempDir } from './helpers.js';
 
-const tiny = genaiConfigFor(PRESETS.tiny, 0, 1);
+// The resolved config of a built tiny model (genai_config.json + config.json), as the runtime reads it.
+let tiny: GenaiConfig;
+let tinyRoot: string;
+beforeAll(() => {
+  tinyRoot = tempDir();
+  tiny = readGenaiConfig(buildTiny(tinyRoot));
+});
+afterAll(() => cleanup(tinyRoot));
 
 describe('FLOPs', () => {
   it('counts one tiny decode step exactly: 2 layers of projections, attention, SwiGLU, plus a last-position lm_head', () => {
@@ -18,7 +25,7 @@ describe('FLOPs', () => {
 
   it('counts decoder attention causally on top of the past', () => {
     const perKey = 2 * 2 * 4 * 32 * 2; // 2 products, 4 heads, head 32, 2 layers
-    expect(decoderFlops(tiny, 3, 10) - decoderFlops(tiny, 3, 0)).toBe(perKey * 3 * 10);
+    expect(decoderFlops(tiny, 3, 10)! - decoderFlops(tiny, 3, 0)!).toBe(perKey * 3 * 10);
   });
 
   it('counts one 2 s audio window exactly', () => {
@@ -29,14 +36,14 @@ describe('FLOPs', () => {
 
   it('grows vision attention with the square of the group and linearly with groups', () => {
     const one = visionFlops(tiny, [1, 20, 28]);
-    expect(visionFlops(tiny, [10, 20, 28])).toBeCloseTo(10 * one, 0);
+    expect(visionFlops(tiny, [10, 20, 28])).toBeCloseTo(10 * one!, 0);
   });
 
   it('defines the reference request: 10 s audio, 20 frames of 392x280, 1680 prompt tokens', () => {
     const r = referenceRequest();
     expect(r).toMatchObject({ audioMelFrames: 1000, audioTokens: 250, visionGrid: [10, 20, 28], visionTokens: 1400, promptTokens: 1680, pastTokens: 0 });
     const f = requestFlops(tiny, r);
-    expect(f.total).toBe(f.speech + f.vision + f.decoder);
+    expect(f.total).toBe(f.speech! + f.vision! + f.decoder!);
     expect(f.embedding).toBe(0);
   });
 });
@@ -74,17 +81,19 @@ describe('readGenaiConfig', () => {
   it('names the field that is missing or mistyped', () => {
     const d = join(dir, 'no-heads');
     mkdirSync(d);
-    const broken = structuredClone(tiny) as unknown as { model: { decoder: Record<string, unknown> } };
+    const broken = genaiConfigFor(PRESETS.tiny) as unknown as { model: { decoder: Record<string, unknown>; vocab_size: unknown } };
     delete broken.model.decoder['num_key_value_heads'];
+    broken.model.vocab_size = 'many';
     writeFileSync(join(d, 'genai_config.json'), JSON.stringify(broken));
     expect(() => readGenaiConfig(d)).toThrow(ModelError);
-    expect(() => readGenaiConfig(d)).toThrow(/genai_config.json: model.decoder.num_key_value_heads must be a number/);
+    // Every missing or mistyped value in one message, each with where it was looked for.
+    expect(() => readGenaiConfig(d)).toThrow(/model\.vocab_size: genai_config\.json model\.vocab_size is "many", not a non-negative integer.*model\.decoder\.num_key_value_heads \(looked in genai_config\.json model\.decoder\.num_key_value_heads, config\.json \(not in the folder\)/);
   });
 
   it('names the ONNX file a component points to when it is missing', () => {
     const d = join(dir, 'no-files');
     mkdirSync(d);
-    writeFileSync(join(d, 'genai_config.json'), JSON.stringify(tiny));
-    expect(() => readGenaiConfig(d)).toThrow(/model.speech.filename 'speech.onnx' not found/);
+    writeFileSync(join(d, 'genai_config.json'), JSON.stringify(genaiConfigFor(PRESETS.tiny)));
+    expect(() => readGenaiConfig(d)).toThrow(/model.speech.filename 'speech.onnx' not found.*model.decoder.filename 'decoder.onnx' not found/);
   });
 });

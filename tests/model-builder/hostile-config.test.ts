@@ -7,11 +7,14 @@ import { genaiConfigFor } from '../../src/model/builder/config-files.js';
 import { PRESETS } from '../../src/model/builder/presets.js';
 import { COMPONENTS, MAX_CONFIG_BYTES, readGenaiConfig, type ComponentName } from '../../src/model/genai-config.js';
 import { loadProcessorConfig, readProcessorConfig } from '../../src/model/processor-config.js';
-import { processorConfig } from '../../src/model/builder/config-files.js';
+import { preprocessorConfigFor } from '../../src/model/builder/hf-configs.js';
+
+const processorConfig = (): Record<string, unknown> => preprocessorConfigFor('qwen2_5_omni') as Record<string, unknown>;
 import { runCli } from '../helpers/cli.js';
 import { cleanup, tempDir } from './helpers.js';
 
-const tiny = genaiConfigFor(PRESETS.tiny, 0, 1);
+/** The raw genai_config.json of the tiny reference model (onnxruntime-genai's keys). */
+const tiny = genaiConfigFor(PRESETS.tiny) as unknown as { model: Record<ComponentName, { filename: string }> };
 
 /**
  * Hostile genai_config.json files: component file names that leave the model directory, or
@@ -94,7 +97,7 @@ describe('genai_config.json component files', () => {
     writeFileSync(join(dir, 'sub', 'speech.onnx'), 'placeholder');
     symlinkSync('vision.onnx', join(dir, 'vision-alias.onnx'));
     const config = readGenaiConfig(dir);
-    expect([config.model.speech.filename, config.model.vision.filename]).toEqual(['sub/speech.onnx', 'vision-alias.onnx']);
+    expect([config.model.speech?.filename, config.model.vision?.filename]).toEqual(['sub/speech.onnx', 'vision-alias.onnx']);
   });
 
   it('refuses a genai_config.json that is a FIFO or over the size limit instead of reading it', () => {
