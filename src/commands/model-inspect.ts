@@ -83,7 +83,8 @@ export function formatInspection(info: ModelInspection): string {
   if (readyToRun(info)) lines.push('ready to run: yes');
   else {
     const what = [...info.missing.map((m) => terminalSafe(m)), ...info.absent.map((a) => `model.${a.component}.filename ${terminalSafe(a.filename)} (file not in the folder)`)];
-    lines.push(`ready to run: no; missing ${what.length}: ${what.join('; ')}`);
+    const parts = [...(what.length ? [`missing ${what.length}: ${what.join('; ')}`] : []), ...info.incompatible.map((m) => terminalSafe(m))];
+    lines.push(`ready to run: no; ${parts.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -67,6 +67,8 @@ export interface ModelInspection {
   absent: AbsentComponent[];
   /** Every value a run needs that no file gives (one line each); empty when the folder can run. */
   missing: string[];
+  /** What a graph declares that omni-bench cannot feed (one line each, naming the tensor). */
+  incompatible: string[];
   /** Where each resolved value came from (dotted field -> file and path, or a family default). */
   sources: Record<string, string>;
   /** genai_config.json keys omni-bench does not use. */
@@ -167,6 +169,13 @@ export function inspectModel(path: string): ModelInspection {
   for (const { component, filename, file } of files) {
     components.push({ component, filename, ...readOnnxSummary(file), referenceFlops: flops ? flops[component] : null });
   }
+  // Qwen families feed position_ids [3, 1, S] (onnxruntime-genai's M-RoPE layout).
+  const incompatible: string[] = [];
+  const positionIds = config?.model.decoder.inputs.position_ids;
+  const declared = components.find((c) => c.component === 'decoder')?.inputs.find((t) => t.name === positionIds);
+  if (declared && declared.shape[0] !== 3) {
+    incompatible.push(`decoder input '${declared.name}' is declared [${declared.shape.join(', ')}]; omni-bench feeds ${folder.family} positions as [3, 1, S] (onnxruntime-genai's layout), so the first prefill will fail`);
+  }
   return {
     dir: folder.dir,
     configFile: folder.files.genaiConfig,
@@ -177,6 +186,7 @@ export function inspectModel(path: string): ModelInspection {
     components,
     absent,
     missing: folder.missing,
+    incompatible,
     sources: folder.sources,
     ignored: folder.ignored,
     files: folder.files,
@@ -192,7 +202,7 @@ export function inspectModel(path: string): ModelInspection {
 
 /** Whether an inspected folder can run a request: every value resolved and every component file present. */
 export function readyToRun(info: ModelInspection): boolean {
-  return info.missing.length === 0 && info.absent.length === 0;
+  return info.missing.length === 0 && info.absent.length === 0 && info.incompatible.length === 0;
 }
 
 /** The config file of an inspection relative to its folder (for messages). */

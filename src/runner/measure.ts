@@ -5,7 +5,7 @@
  * critical path, CPU time) are over the same window, request start to first token.
  */
 import { statSync } from 'node:fs';
-import { STAGES, TTFT_STAGES } from '../stages.js';
+import { STAGES, TTFT_STAGES, type StageName } from '../stages.js';
 import type { BenchSample } from './types.js';
 import { branchCpuMs, concurrencyMeasures } from '../profiler/concurrency.js';
 import { otherMs, stageTotals } from '../profiler/tracker.js';
@@ -38,6 +38,17 @@ export interface TrialMeasurement {
   stageVmhwmBytes?: Readonly<Record<string, number>>;
   mediaFileBytes?: number | null;
   modelLoadMs: number | null;
+  /** Stages the model's family lacks (no audio encoder in Qwen2.5-VL): absent (null), never 0. */
+  absentStages?: readonly StageName[];
+}
+
+/** The stages a model lacks, from what its family takes (ModelLike.takes): audio or video stages. */
+export function absentStagesOf(takes: { audio: boolean; video: boolean; image: boolean } | undefined): StageName[] {
+  if (!takes) return [];
+  return [
+    ...(takes.audio ? [] : (['audio_decode', 'audio_features', 'audio_encoder'] as const)),
+    ...(takes.video || takes.image ? [] : (['video_decode', 'vision_preprocess', 'vision_encoder'] as const)),
+  ];
 }
 
 const mb = (bytes: number | null | undefined): number | null => (bytes === null || bytes === undefined ? null : bytes / BYTES_PER_MB);
@@ -69,9 +80,10 @@ export function measureTrial(m: TrialMeasurement): Measures {
   const measures = emptyMeasures();
   const totals = stageTotals(m.spans, { from: m.startMs, to: m.endMs });
   const completed = m.output !== undefined;
+  const absent = new Set(m.absentStages ?? []);
   for (const stage of STAGES) {
     const ms = totals[stage];
-    measures.stageMs[stage] = ms ?? (completed ? 0 : null);
+    measures.stageMs[stage] = absent.has(stage) && ms === undefined ? null : (ms ?? (completed ? 0 : null));
   }
   const firstToken = firstTokenSpan(m.spans);
   if (completed && firstToken) {

@@ -169,7 +169,7 @@ export function modelSeed(options: Pick<SpecRunOptions, 'seed'>): number {
  */
 export async function loadRealModel(options: SpecRunOptions, notice: (message: string) => void = (m) => void (options.quiet || process.stderr.write(`${m}\n`))): Promise<LoadedModel> {
   const started = performance.now();
-  const preset = Object.hasOwn(PRESETS, options.model) ? options.model : null;
+  const preset = Object.hasOwn(PRESETS, options.model) || /^[a-z0-9_]+:(tiny|small)$/.test(options.model) ? options.model : null;
   let announced = false;
   const onProgress = (): void => {
     if (announced) return;
@@ -181,8 +181,8 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
   // ONNX Runtime writes its profile beside the prefix but does not create the folder.
   if (options.ortProfile && options.out) mkdirSync(dirname(ortProfilePrefix(options.out)), { recursive: true });
   const model = await OmniModel.load(dir, {
-    executionProvider: options.ep,
-    memArena: options.memArena,
+    ...(options.ep !== undefined ? { executionProvider: options.ep } : {}),
+    ...(options.memArena !== undefined ? { memArena: options.memArena } : {}),
     ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
     ...(options.ortProfile && options.out ? { profileFilePrefix: ortProfilePrefix(options.out) } : {}),
   });
@@ -190,7 +190,17 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
     model,
     loadMs: model.loadMs,
     // resolveOrBuildMs: ensureModel's time (the preset's build on first use, ~0 once cached).
-    info: { dir, preset, seed: modelSeed(options), hash: modelHash(dir), resolveOrBuildMs: resolvedMs, audioChunkSeconds: model.audioChunkSeconds },
+    info: {
+      dir,
+      preset,
+      family: model.family,
+      seed: modelSeed(options),
+      hash: modelHash(dir),
+      resolveOrBuildMs: resolvedMs,
+      audioChunkSeconds: model.audioChunkSeconds ?? null,
+      // The options each session was opened with: --ep / --threads / --mem-arena over genai_config.json's session_options.
+      sessionOptions: model.sessionOptionsUsed,
+    },
     warnings: model.warnings.map((w) => w.message),
     // FLOPs the config has the dims for (a real export without config.json may lack an encoder's).
     flops: (work, promptTokens) => {
@@ -222,7 +232,7 @@ export function realEnvironment(): SpecEnvironment {
       }
     },
     calibrate: async (options) => {
-      const c = await calibrateMatMul({ executionProvider: options.ep, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+      const c = await calibrateMatMul({ executionProvider: options.ep ?? 'cpu', ...(options.threads !== undefined ? { threads: options.threads } : {}) });
       return {
         method: `onnxruntime MatMul fp32, ${c.method}`,
         size: c.size,

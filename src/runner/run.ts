@@ -18,7 +18,7 @@ import { writeRecordsCsv } from '../report/csv.js';
 import type { ConversationState, PlannedTrial, Spec, SpecRunOptions, TrialOutput, Variant } from '../specs/spec.js';
 import type { StageRunner } from '../stages.js';
 import { gradeAnswer } from './answer.js';
-import { BYTES_PER_MB, mediaBytes, measureTrial } from './measure.js';
+import { absentStagesOf, BYTES_PER_MB, mediaBytes, measureTrial } from './measure.js';
 import type { Progress } from './progress.js';
 import type { BenchSample, Instruments, InvalidSample, MediaLike, MemoryRecorder, ModelLike } from './types.js';
 
@@ -375,6 +375,7 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
     stageVmhwmBytes: vmhwm,
     mediaFileBytes: mediaBytes(trial.sample),
     modelLoadMs: loaded.loadMs,
+    absentStages: absentStagesOf(loaded.model.takes),
   });
   if (output) Object.assign(measures, gradeAnswer(trial.sample, output.result.text));
   if (output?.work && loaded.flops) {

@@ -16,7 +16,8 @@ export interface CommonOptions {
   /** Model directory or builder preset (tiny, small). Default `small`. */
   model: string;
   /** ONNX Runtime execution provider. Default `cpu`. */
-  ep: string;
+  /** Execution provider; undefined: the model's genai_config.json session_options, else cpu. */
+  ep?: string;
   /** Intra-op threads; undefined lets ONNX Runtime decide. */
   threads: number | undefined;
   /** Unrecorded warmup requests per variant. Default 1. */
@@ -49,7 +50,8 @@ export interface CommonOptions {
    * ONNX Runtime's CPU memory arena (`enableCpuMemArena`) on every session. Default true (ONNX
    * Runtime's default); off gives memory figures that follow each request, at some speed cost.
    */
-  memArena: boolean;
+  /** ONNX Runtime's CPU arena; undefined: genai_config.json's enable_cpu_mem_arena, else on (ORT's default). */
+  memArena?: boolean;
   /** Fresh child process per variant, or all in this process. */
   isolate: 'process' | 'none';
   /** ffmpeg and ffprobe binaries (default: $OMNI_BENCH_FFMPEG/$OMNI_BENCH_FFPROBE, else the bundled ones). */
@@ -116,8 +118,8 @@ export const DEFAULT_MAX_NEW_TOKENS = 16;
 export function addCommonOptions(command: Command, spec: { defaultIsolation: 'none' | 'process'; defaultMaxNewTokens?: number }): Command {
   return command
     .option('--manifest <path>', 'manifest CSV (repeatable; default: the spec\'s fixture manifest)', collect)
-    .option('--model <dir|preset>', 'model directory or builder preset (tiny, small)', 'small')
-    .option('--ep <provider>', 'ONNX Runtime execution provider', 'cpu')
+    .option('--model <dir|preset>', 'model directory, or a reference model: a preset (tiny, small) of Qwen2.5-Omni, or <family>:<preset> (qwen2_5_vl:tiny, phi4mm:small)', 'small')
+    .option('--ep <provider>', "ONNX Runtime execution provider (default: the model's genai_config.json session_options provider, else cpu)")
     .option('--threads <n>', 'intra-op threads (default: ONNX Runtime\'s choice)', parseCount('--threads', 1))
     .option('--warmup <n>', 'unrecorded warmup requests per variant', parseCount('--warmup'), 1)
     .option('--repeats <n>', 'recorded repeats per sample and variant', parseCount('--repeats', 1), 3)
@@ -132,8 +134,7 @@ export function addCommonOptions(command: Command, spec: { defaultIsolation: 'no
     .option('--ort-profile', 'ONNX Runtime per-op profile of every session (module_breakdown.csv)', false)
     .option('--mem-interval-ms <ms>', 'RSS poll interval in ms', parseCount('--mem-interval-ms', 1), 5)
     .addOption(
-      new Option('--mem-arena <on|off>', "ONNX Runtime's CPU memory arena (off: memory figures follow each request; see docs/results-format.md)")
-        .default(true, 'on')
+      new Option('--mem-arena <on|off>', "ONNX Runtime's CPU memory arena (off: memory figures follow each request; see docs/results-format.md; default: genai_config.json's enable_cpu_mem_arena, else on)")
         .argParser((v: string) => {
           if (v !== 'on' && v !== 'off') throw new UsageError(`--mem-arena '${v}': expected on or off`);
           return v === 'on';
@@ -163,7 +164,7 @@ export function defaultCommonOptions(): CommonOptions {
   return {
     manifest: [],
     model: 'small',
-    ep: 'cpu',
+    ep: undefined,
     threads: undefined,
     warmup: 1,
     repeats: 3,
@@ -177,7 +178,7 @@ export function defaultCommonOptions(): CommonOptions {
     quiet: false,
     ortProfile: false,
     memIntervalMs: 5,
-    memArena: true,
+    memArena: undefined,
     isolate: 'none',
     ffmpeg: undefined,
     ffprobe: undefined,

@@ -42,16 +42,18 @@ export interface EnsureModelOptions {
 /**
  * Resolves a model argument to a model directory: an existing directory is returned as is
  * (resolved; `family` does not apply); a preset name or preset .json file is built into the
- * cache, as `family`, once and reused.
+ * cache, as `family` (or the family a `<family>:<preset>` argument names), once and reused.
  */
 export function ensureModel(presetOrDir: string, opts: EnsureModelOptions = {}): Promise<string> {
   return Promise.resolve().then(() => {
     if (existsSync(presetOrDir) && statSync(presetOrDir).isDirectory()) return resolve(presetOrDir);
     const looksLikeDir = !presetOrDir.endsWith('.json') && /[\\/]/.test(presetOrDir);
     if (looksLikeDir) throw new ModelError(`model directory '${presetOrDir}' not found (build one with: omni-bench model build --out DIR)`);
-    const preset = loadPreset(presetOrDir);
+    // `<family>:<preset>` (qwen2_5_vl:tiny) names a family's reference model.
+    const qualified = /^([a-z0-9_]+):(.+)$/.exec(presetOrDir);
+    const preset = loadPreset(qualified ? (qualified[2] as string) : presetOrDir);
     const seed = opts.seed ?? DEFAULT_SEED;
-    const family = parseFamily(opts.family ?? DEFAULT_FAMILY);
+    const family = parseFamily(qualified ? (qualified[1] as string) : (opts.family ?? DEFAULT_FAMILY));
     const dir = join(modelCacheDir(), cacheKey(preset, seed, family));
     if (existsSync(join(dir, MODEL_FILES.genaiConfig))) return dir;
     // Build beside the cache entry, then rename: concurrent builders race harmlessly.
