@@ -4,14 +4,13 @@
  * and decode at a 2,000-token context, with warmup and repeats. Records hold raw samples;
  * medians, GFLOP/s and % of the calibrated MatMul peak are derived when reported.
  */
-import { ModelError } from '../errors.js';
 import type { Tensor } from 'onnxruntime-node';
 import * as ort from 'onnxruntime-node';
 import { decoderFlops, speechFlops, visionFlops } from './flops.js';
 import type { ComponentName } from './genai-config.js';
 import { calibrateMatMul, overPeakWarning, type CalibrationWarning, type MatMulCalibration } from './calibrate.js';
 import { OmniModel } from './omni-model.js';
-import { pseudoRandom, referenceInputs, referenceMessages } from './reference-request.js';
+import { pseudoRandom, referenceInputs, referenceMessages, referenceParts } from './reference-request.js';
 import type { KvCache } from './types.js';
 import { median } from '../profiler/stats.js';
 import { achievedGflops, peakShare } from '../profiler/roofline.js';
@@ -132,10 +131,9 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
     // The reference request's inputs, as module-profile runs them (reference-request.ts).
     const v = config.model.vision;
     const sp = config.model.speech;
-    if (config.family !== 'qwen2_5_omni' || !v || !sp) {
-      throw new ModelError(`${model.dir}: model bench runs Qwen2.5-Omni's reference request (10 s of audio interleaved with 20 video frames); this ${config.family} model takes ${describeTakes(model.takes)} — run a spec (ttft-breakdown, token-prefill) on it instead`);
-    }
-    const ref = referenceInputs({ melBins: sp.num_mel_bins, patchDim: 3 * v.temporal_patch_size * v.patch_size * v.patch_size });
+    // The parts of the reference request the family takes: Qwen2.5-VL the video, phi4mm the audio.
+    const parts = referenceParts(model);
+    const ref = referenceInputs({ melBins: sp?.num_mel_bins ?? 128, patchDim: v ? 3 * v.temporal_patch_size * v.patch_size * v.patch_size : 1176 });
     const { mel, patches, grid } = ref;
     const rows: BenchRow[] = [];
     const run = async (row: Omit<BenchRow, 'samplesMs'>, fn: () => Promise<unknown>): Promise<void> => {
@@ -143,16 +141,20 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
       rows.push({ ...row, samplesMs: await measure(warmup, repeats, fn) });
     };
 
-    await run({ id: 'speech', component: 'speech', input: `${mel.frames / 100} s audio (${mel.frames} mel frames)`, flops: speechFlops(config, mel.frames) }, () =>
-      model.encodeAudio(mel),
-    );
-    await run({ id: 'vision', component: 'vision', input: `${ref.frames} frames ${grid[2] * 14}x${grid[1] * 14} (grid ${grid.join('x')})`, flops: visionFlops(config, grid) }, () =>
-      model.encodeVision(patches),
-    );
+    if (parts.audio) {
+      await run({ id: 'speech', component: 'speech', input: `${mel.frames / 100} s audio (${mel.frames} mel frames)`, flops: speechFlops(config, mel.frames) }, () =>
+        model.encodeAudio(mel),
+      );
+    }
+    if (parts.video) {
+      await run({ id: 'vision', component: 'vision', input: `${ref.frames} frames ${grid[2] * 14}x${grid[1] * 14} (grid ${grid.join('x')})`, flops: visionFlops(config, grid) }, () =>
+        model.encodeVision(patches),
+      );
+    }
 
     // The reference prompt: the video with its audio interleaved (use_audio_in_video) and a question.
-    const audio = await model.encodeAudio(mel);
-    const video = await model.encodeVision(patches);
+    const audio = parts.audio ? await model.encodeAudio(mel) : undefined;
+    const video = parts.video ? await model.encodeVision(patches) : undefined;
     const messages = referenceMessages(audio, video, grid);
     const prompt = model.buildPrompt(messages);
     const S = prompt.ids.length;
@@ -196,8 +198,3 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
   }
 }
 
-/** "video and images", "audio and images"... */
-function describeTakes(takes: { audio: boolean; video: boolean; image: boolean }): string {
-  const list = (['audio', 'video', 'image'] as const).filter((k) => takes[k]).map((k) => (k === 'image' ? 'images' : k));
-  return list.length ? list.join(' and ') : 'text only';
-}

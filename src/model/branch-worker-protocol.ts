@@ -8,9 +8,10 @@ import type { Patches, RgbFrames } from '../media/patchify.js';
 
 /** A tensor as it crosses threads: its data buffer is transferred, never copied. */
 export interface WireTensor {
-  type: 'float32' | 'int64';
+  /** bool travels as its Uint8Array (phi4mm's audio_attention_mask). */
+  type: 'float32' | 'int64' | 'bool';
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Uint8Array;
 }
 
 /** What a worker is started with: the session it loads once (none for a media-only worker). */

@@ -30,8 +30,8 @@ function toTensor(t: WireTensor): ort.Tensor {
 }
 
 function toWire(t: ort.Tensor): WireTensor {
-  if (t.type !== 'float32' && t.type !== 'int64') throw new TypeError(`output of type ${t.type} cannot cross to the main thread`);
-  return { type: t.type, dims: [...t.dims], data: t.data as Float32Array | BigInt64Array };
+  if (t.type !== 'float32' && t.type !== 'int64' && t.type !== 'bool') throw new TypeError(`output of type ${t.type} cannot cross to the main thread`);
+  return { type: t.type, dims: [...t.dims], data: t.data as Float32Array | BigInt64Array | Uint8Array };
 }
 
 async function serve(request: BranchRequest): Promise<{ response: BranchResponse; transfer: ArrayBuffer[] }> {

@@ -88,8 +88,8 @@ export class BranchWorker {
     const wire: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [name, tensor] of Object.entries(feeds)) {
-      if (tensor.type !== 'float32' && tensor.type !== 'int64') throw new TypeError(`feed '${name}' of type ${tensor.type} cannot cross to a worker`);
-      const data = tensor.data as Float32Array | BigInt64Array;
+      if (tensor.type !== 'float32' && tensor.type !== 'int64' && tensor.type !== 'bool') throw new TypeError(`feed '${name}' of type ${tensor.type} cannot cross to a worker`);
+      const data = tensor.data as Float32Array | BigInt64Array | Uint8Array;
       wire[name] = { type: tensor.type, dims: [...tensor.dims], data };
       if (ownsBuffer(data)) transfer.push(data.buffer as ArrayBuffer);
     }

@@ -93,6 +93,11 @@ export class OmniModel {
     return { audio: t.audio && this.config.model.speech !== undefined, video: t.video && this.config.model.vision !== undefined, image: t.image && this.config.model.vision !== undefined };
   }
 
+  /** Mel bins the audio encoder takes (speech num_mel_bins); undefined without one. */
+  get audioMelBins(): number | undefined {
+    return this.config.model.speech?.num_mel_bins;
+  }
+
   /** Which log-mel the audio encoder takes: Whisper's (Qwen2.5-Omni) or Phi-4-multimodal's; null without an audio encoder. */
   get audioFeatureKind(): 'whisper' | 'phi4mm' | null {
     return this.config.model.speech ? FAMILIES[this.config.family].audioFeatures : null;

@@ -1,7 +1,8 @@
 /**
  * The reference request of `model inspect`, `model bench` and `module-profile` (flops.ts
  * referenceRequest): 10 s of audio (1,000 mel frames), 20 frames of 392x280 (grid 10x20x28) and
- * a question about both, the video and its audio interleaved (use_audio_in_video). Its inputs
+ * a question about both, the video and its audio interleaved (use_audio_in_video); the parts a
+ * family takes (the video alone for Qwen2.5-VL, the audio alone for Phi-4-multimodal). Its inputs
  * are deterministic pseudo-random values: the components' cost depends on the shapes only, so
  * every machine and every tool times the same work. One module builds it for all of them.
  */
@@ -61,21 +62,32 @@ export function referenceInputs(dims: ReferenceDims = {}): ReferenceInputs {
   };
 }
 
-/** The reference prompt: the video with its audio interleaved, then the question. */
-export function referenceMessages(audio: EncoderOutput, video: EncoderOutput, grid: [number, number, number]): Message[] {
-  return [
-    {
-      role: 'user',
-      content: [
-        { type: 'video_with_audio', video, gridThw: grid, secondsPerGrid: 1, audio },
-        { type: 'text', text: REFERENCE_QUESTION },
-      ],
-    },
-  ];
+/**
+ * The reference prompt: the video with its audio interleaved, then the question. A family without
+ * an audio encoder (Qwen2.5-VL) gets the video alone; one that takes no video (Phi-4-multimodal)
+ * the audio alone.
+ */
+export function referenceMessages(audio: EncoderOutput | undefined, video: EncoderOutput | undefined, grid: [number, number, number]): Message[] {
+  const media: Message['content'] =
+    audio && video
+      ? [{ type: 'video_with_audio', video, gridThw: grid, secondsPerGrid: 1, audio }]
+      : video
+        ? [{ type: 'video', features: video, gridThw: grid, secondsPerGrid: 1 }]
+        : audio
+          ? [{ type: 'audio', features: audio }]
+          : [];
+  return [{ role: 'user', content: [...(media as Exclude<Message['content'], string>), { type: 'text', text: REFERENCE_QUESTION }] }];
+}
+
+/** Which parts of the reference request a model takes (ModelLike.takes; everything when absent). */
+export function referenceParts(model: { readonly takes?: { audio: boolean; video: boolean } }): { audio: boolean; video: boolean } {
+  return { audio: model.takes?.audio ?? true, video: model.takes?.video ?? true };
 }
 
 /** What running the reference request needs from a model (OmniModel, or a middleware's wrapper of it). */
 export interface ReferenceModel {
+  /** What the model's family takes; absent: audio and video. */
+  readonly takes?: { audio: boolean; video: boolean; image: boolean };
   encodeAudio(mel: MelFeatures): Promise<EncoderOutput>;
   encodeVision(patches: VisionPatches): Promise<EncoderOutput>;
   generate(messages: Message[], options: GenerateOptions): Promise<GenerateResult>;
@@ -90,11 +102,12 @@ export async function runReferenceRequest(
   model: ReferenceModel,
   inputs: ReferenceInputs,
   options: { stage: StageRunner; maxNewTokens: number },
-): Promise<{ result: GenerateResult; audio: EncoderOutput; video: EncoderOutput }> {
+): Promise<{ result: GenerateResult; audio?: EncoderOutput; video?: EncoderOutput }> {
   const { stage } = options;
-  const audio = await stage('audio_encoder', () => model.encodeAudio(inputs.mel), { melFrames: inputs.mel.frames });
+  const parts = referenceParts(model);
+  const audio = parts.audio ? await stage('audio_encoder', () => model.encodeAudio(inputs.mel), { melFrames: inputs.mel.frames }) : undefined;
   const [t, h, w] = inputs.grid;
-  const video = await stage('vision_encoder', () => model.encodeVision(inputs.patches), { patches: t * h * w });
+  const video = parts.video ? await stage('vision_encoder', () => model.encodeVision(inputs.patches), { patches: t * h * w }) : undefined;
   const result = await model.generate(referenceMessages(audio, video, inputs.grid), { maxNewTokens: options.maxNewTokens, stage });
-  return { result, audio, video };
+  return { result, ...(audio ? { audio } : {}), ...(video ? { video } : {}) };
 }

@@ -29,10 +29,10 @@ import { createProgress, silentProgress } from './progress.js';
 import { defaultResultsDir, prepareResultsDir, resultPath } from './results-dir.js';
 import { acquireResultsLock, type ResultsLock } from './results-lock.js';
 import { loadResumeState } from './resume.js';
-import { planRun, runSpec, type LoadedModel } from './run.js';
+import { checkRequires, planRun, runSpec, type LoadedModel } from './run.js';
 import { branchThreadsOf } from '../middleware/encode-workers.js';
 import { availableParallelism } from 'node:os';
-import type { BenchSample, Instruments, InvalidSample, MediaLike } from './types.js';
+import type { BenchSample, Instruments, InvalidSample, MediaLike, ModelLike } from './types.js';
 
 /** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -51,7 +51,15 @@ export interface SpecEnvironment {
   calibrate?(options: SpecRunOptions): Promise<{ peakGflops: number } & Record<string, unknown>>;
   /** Memory methods for meta.json. */
   memoryInfo?(options: SpecRunOptions): RunMeta['memory'];
+  /**
+   * What the model's family takes, read from its folder without loading a session (for
+   * Spec.requires, checked before anything runs). Absent or undefined: checked after loading.
+   */
+  modelTakes?(options: SpecRunOptions): Promise<ModelFacts | undefined>;
 }
+
+/** What a spec's requirements are checked against (ModelLike's members of the same names). */
+export type ModelFacts = Pick<ModelLike, 'family' | 'takes' | 'audioFeatureKind'>;
 
 /** Where output goes. */
 export interface ExecuteIo {
@@ -227,6 +235,10 @@ async function executeLocked(spec: Spec, cliOptions: SpecRunOptions, env: SpecEn
 
   // A spec that reads ONNX Runtime's per-op profile has it whatever the flags say.
   if (spec.needsOrtProfile) options.ortProfile = true;
+
+  // A model whose family lacks what the spec measures is refused before anything runs.
+  const facts = await env.modelTakes?.(options);
+  if (facts) checkRequires(spec, facts);
 
   // Phase 2: samples, the plan and meta.json. A spec that makes its own samples uses them unless --manifest is given.
   const loaded = manifests.length === 0 && spec.defaultSamples ? { samples: spec.defaultSamples(options), invalid: [] } : await env.loadSamples(manifests, options);

@@ -4,7 +4,7 @@
  * profiler's instruments. Loaded lazily by the CLI so that `--help` never opens ONNX Runtime.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { realPathOrResolved } from '../safe-fs.js';
 import { basename, dirname, join } from 'node:path';
 import { terminalSafe } from '../safe-text.js';
@@ -19,12 +19,14 @@ import { patchify, type RgbFrames } from '../media/patchify.js';
 import { ensureModel, modelCacheDir } from '../model/builder/cache.js';
 import { PRESETS } from '../model/builder/presets.js';
 import { OmniModel } from '../model/omni-model.js';
+import { FAMILIES } from '../model/families/index.js';
+import { FAMILY_NAMES, readModelConfig, type FamilyName } from '../model/genai-config.js';
 import { calibrateMatMul } from '../model/calibrate.js';
 import { decoderFlops, speechFlops, visionFlops } from '../model/flops.js';
 import { findOnPath } from '../profiler/gpu-poller.js';
 import { peakRssSupported } from '../profiler/vmhwm.js';
 import type { SpecRunOptions } from '../specs/spec.js';
-import type { SpecEnvironment } from './execute.js';
+import type { ModelFacts, SpecEnvironment } from './execute.js';
 import { profilerInstruments } from './instruments.js';
 import { ortProfilePrefix } from './results-dir.js';
 import type { LoadedModel } from './run.js';
@@ -217,11 +219,40 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
   };
 }
 
+/**
+ * The model's family and what it takes, from its folder (genai_config.json and the files beside
+ * it) without opening a session; undefined when the folder cannot be read yet (a preset not built:
+ * the check then happens after loading).
+ */
+async function modelTakes(options: SpecRunOptions): Promise<ModelFacts | undefined> {
+  if (!existsSync(options.model)) {
+    // A reference model to build: `<family>:<preset>`, or a preset of Qwen2.5-Omni; it has every component of its family.
+    const qualified = /^([a-z0-9_]+):/.exec(options.model);
+    const name = qualified ? qualified[1] : Object.hasOwn(PRESETS, options.model) ? 'qwen2_5_omni' : undefined;
+    if (!name || !(FAMILY_NAMES as readonly string[]).includes(name)) return undefined;
+    const family = FAMILIES[name as FamilyName];
+    return { family: family.name, takes: { ...family.takes }, audioFeatureKind: family.audioFeatures };
+  }
+  let config;
+  try {
+    config = readModelConfig(options.model);
+  } catch {
+    return undefined; // loading reports what is wrong with the folder, in full
+  }
+  const family = FAMILIES[config.family];
+  return {
+    family: config.family,
+    takes: { audio: family.takes.audio && config.model.speech !== undefined, video: family.takes.video && config.model.vision !== undefined, image: family.takes.image && config.model.vision !== undefined },
+    audioFeatureKind: config.model.speech ? family.audioFeatures : null,
+  };
+}
+
 /** The environment the CLI runs specs in. */
 export function realEnvironment(): SpecEnvironment {
   return {
     loadSamples,
     loadModel: loadRealModel,
+    modelTakes,
     media: realMedia,
     instruments: profilerInstruments(),
     ffmpegVersion: () => {

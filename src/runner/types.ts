@@ -42,6 +42,8 @@ export interface ModelLike {
   readonly takes?: { audio: boolean; video: boolean; image: boolean };
   /** Which log-mel the audio encoder takes (OmniModel.audioFeatureKind); absent or `whisper`: src/media's Whisper log-mel. */
   readonly audioFeatureKind?: 'whisper' | 'phi4mm' | null;
+  /** Mel bins the audio encoder takes (128 Qwen2.5-Omni, 80 Phi-4-multimodal); absent: 128. */
+  readonly audioMelBins?: number;
   /** The processor config's audio chunk_length in seconds (what features are padded to); media's default when absent. */
   readonly audioChunkSeconds?: number;
   /**

@@ -116,6 +116,7 @@ export const audioLength: Spec = {
     { flags: '--audio-seconds <list>', key: 'audioSeconds', description: 'audio lengths, seconds (each sample trimmed or looped to each)', defaultValue: DEFAULT_AUDIO_LENGTHS.join(',') },
     { flags: '--chunk-seconds <s>', key: 'chunkSeconds', description: "the chunk pad-features pads to and longer audio is cut to (default: the model's processor config, 300 s)" },
   ],
+  requires: { audio: true, whisperFeatures: true },
   defaultIsolation: 'none',
   reference: 'pad-features',
   // Both variants side by side, so that a drifting machine biases neither's curve.

@@ -155,6 +155,7 @@ export const audioPadding: Spec = {
     { flags: '--chunk-seconds <s>', key: 'chunkSeconds', description: "the chunk features are padded to (default: the model's processor config, 300 s for Qwen2.5-Omni; 30 reproduces Whisper)" },
   ],
   // Memory is compared across modes: each in a fresh process, so no arena carries over.
+  requires: { audio: true, whisperFeatures: true },
   defaultIsolation: 'process',
   reference: 'pad-features',
   parameters: ['audio_s', 'chunk_s'],

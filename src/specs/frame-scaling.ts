@@ -208,6 +208,7 @@ export const frameScaling: Spec = {
     { flags: '--frames <list>', key: 'frames', description: 'frame counts to sample from each video (even; each sampled exactly, spread over the clip)', defaultValue: DEFAULT_FRAMES.join(',') },
     { flags: '--max-pixels <list>', key: 'maxPixels', description: "per-frame pixel budgets (qwen-omni-utils' max_pixels; default the processor's cap, 768x28x28)", defaultValue: DEFAULT_MAX_PIXELS.join(',') },
   ],
+  requires: { video: true },
   defaultIsolation: 'none',
   parameters: ['frames', 'max_pixels'],
   variants(options) {

@@ -14,7 +14,7 @@ import type { TextTable } from '../report/format.js';
 import { DEFAULT_TOP, moduleChart, moduleTable, opTypeTable, partsOf, sessionTable, topNodesTable } from '../report/module-profile.js';
 import { readRunProfiles } from '../report/ort-profiles.js';
 import type { ReportContext } from '../report/report-context.js';
-import { referenceInputs, runReferenceRequest, REFERENCE_QUESTION, type ReferenceInputs } from '../model/reference-request.js';
+import { REFERENCE_MEL_BINS, referenceInputs, referenceParts, runReferenceRequest, REFERENCE_QUESTION, type ReferenceInputs } from '../model/reference-request.js';
 import { runSerialRequest } from '../runner/pipeline.js';
 import type { BenchSample } from '../runner/types.js';
 import { planTrials, type Spec } from './spec.js';
@@ -80,13 +80,25 @@ export const moduleProfile: Spec = {
       const { result, media, work } = await runSerialRequest(ctx.sample, { model: ctx.model, media: ctx.media, stage: ctx.stage, schedule: ctx.schedule }, { maxNewTokens: ctx.options.maxNewTokens });
       return { result, media, work };
     }
-    inputs ??= referenceInputs();
+    const melBins = ctx.model.audioMelBins ?? REFERENCE_MEL_BINS;
+    if (!inputs || (inputs.mel.melBins ?? REFERENCE_MEL_BINS) !== melBins) inputs = referenceInputs({ melBins });
     const { result } = await runReferenceRequest(ctx.model, inputs, { stage: ctx.stage, maxNewTokens: ctx.options.maxNewTokens });
     const [t, h, w] = inputs.grid;
+    const parts = referenceParts(ctx.model);
+    const note = !parts.audio ? `reference audio not used: ${ctx.model.family ?? 'the model'} has no audio encoder` : !parts.video ? `reference video not used: ${ctx.model.family ?? 'the model'} takes no video` : null;
     return {
       result,
-      media: { audioSeconds: inputs.audioSeconds, videoSeconds: t, videoFrames: inputs.frames, frameWidth: w * 14, frameHeight: h * 14, melFrames: inputs.mel.frames, visionPatches: t * h * w, mediaNote: null },
-      work: { audioMelFrames: inputs.mel.frames, audioValidFrames: inputs.mel.validFrames, visionGrid: inputs.grid },
+      media: {
+        audioSeconds: parts.audio ? inputs.audioSeconds : null,
+        videoSeconds: parts.video ? t : null,
+        videoFrames: parts.video ? inputs.frames : null,
+        frameWidth: parts.video ? w * 14 : null,
+        frameHeight: parts.video ? h * 14 : null,
+        melFrames: parts.audio ? inputs.mel.frames : null,
+        visionPatches: parts.video ? t * h * w : null,
+        mediaNote: note,
+      },
+      work: { audioMelFrames: parts.audio ? inputs.mel.frames : null, audioValidFrames: parts.audio ? inputs.mel.validFrames : null, visionGrid: parts.video ? inputs.grid : null },
     };
   },
   summarize: (_summary, _records, context) => profileTables(context),

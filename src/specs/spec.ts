@@ -109,6 +109,12 @@ export interface Spec {
   defaultSamples?(options: SpecRunOptions): BenchSample[];
   /** The spec reads ONNX Runtime's per-op profile: the runner turns --ort-profile on for it. Default false. */
   needsOrtProfile?: boolean;
+  /**
+   * What the model must take for the spec to mean anything: an audio encoder, video, or Whisper-style
+   * audio features (the padding modes). A model family without it is refused after loading, with
+   * one line and exit 2, before any trial runs. Default: nothing.
+   */
+  requires?: { audio?: boolean; video?: boolean; whisperFeatures?: boolean };
   options: readonly SpecOption[];
   /** Default of --max-new-tokens for this spec. Default 16. */
   defaultMaxNewTokens?: number;

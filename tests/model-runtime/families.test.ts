@@ -5,7 +5,7 @@
  * family cannot take are error records that say why. Also: phi4mm's prompt, and genai_config.json
  * session options honoured unless the CLI overrides them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,33 @@ describe('reference models of every family, end to end', () => {
     for (const row of records(join(root, 'phi-video'))) {
       expect(row['status']).toBe('error');
       expect(row['error']).toMatch(/^phi4mm's processor takes no video \(images and audio\): the row's video_path cannot be run on it$/);
+    }
+  });
+
+  it('parallel-encode on phi4mm tiny: the speech session in a worker thread (bool mask included) gives the serial answer', async () => {
+    const out = join(root, 'phi-parallel');
+    const result = await runCli(['parallel-encode', '--model', phi, '--manifest', AUDIOCAPS, '--max-samples', '1', '--repeats', '1', '--warmup', '0', '--max-new-tokens', '2', '--quiet', '--out', out]);
+    expect(result.code).toBe(0);
+    const rows = records(out);
+    expect(rows.map((r) => r['variant']).sort()).toEqual(['parallel', 'serial', 'streaming']);
+    for (const row of rows.filter((r) => r['variant'] !== 'serial')) {
+      expect(row['status']).toBe('ok');
+      expect(row['logits_max_abs_diff']).toBe('0');
+      expect(row['encoder_features_max_abs_diff']).toBe('0');
+    }
+  });
+
+  it('refuses a spec that measures what the family lacks, with one line and exit 2, before anything runs', async () => {
+    for (const [spec, model, message] of [
+      ['audio-padding', vl, 'audio-padding measures the audio path; qwen2_5_vl has no audio encoder (use a qwen2_5_omni model)'],
+      ['audio-length', phi, "audio-length compares Whisper-style padding of the audio features (Qwen2.5-Omni's processor); phi4mm's processor computes its own features and pads nothing"],
+      ['frame-scaling', phi, "frame-scaling measures the video path; phi4mm's processor takes no video"],
+    ] as const) {
+      const out = join(root, `refused-${spec}`);
+      const result = await runCli([spec, '--model', model, '--out', out]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n').filter((l) => !l.includes('warning:'))).toEqual([expect.stringContaining(message)]);
+      expect(existsSync(out)).toBe(false);
     }
   });
 
