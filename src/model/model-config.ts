@@ -28,6 +28,7 @@ import {
   type GenaiConfig,
 } from './genai-config.js';
 import { FAMILIES } from './families/index.js';
+import { unacceptedKeys } from './builder/genai-keys.js';
 
 /** Hugging Face's model config, shipped beside genai_config.json by real exports. */
 export const HF_CONFIG_FILE = 'config.json';
@@ -442,18 +443,21 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   }
   warnings.push(...r.warnings);
 
-  // Component files: named inside the folder, present, regular files.
+  // Component files: named inside the folder, present, regular files; checked for every section
+  // that names one, whether or not its other values resolved, so one message lists them all.
   const missingFiles: string[] = [];
-  const sections = { decoder, embedding, vision: parts.vision, speech: parts.speech };
   for (const component of COMPONENTS) {
-    const section = sections[component];
-    if (!section) continue;
+    const filename = valueAt(genaiJson, `model.${component}.filename`);
+    if (typeof filename !== 'string' || (component === 'speech' && !adapter.takes.audio)) continue;
     try {
-      componentFile(abs, file, component, section.filename);
+      componentFile(abs, file, component, filename);
     } catch (error) {
       missingFiles.push((error as Error).message);
     }
   }
+  // Keys onnxruntime-genai's own parser would reject: the folder still runs here, but not there.
+  const rejected = unacceptedKeys(genaiJson);
+  if (rejected.length > 0) warnings.push(`${configFile} has ${rejected.length} key(s) onnxruntime-genai's parser rejects (its src/config.cpp, see src/model/genai-config-keys.json): ${rejected.join(', ')}`);
   for (const name of ['tokenizer.json']) {
     if (!existsSync(join(abs, name))) warnings.push(`${name} is not in the folder: prompts cannot be tokenized until it is added (the export's tokenizer files go beside genai_config.json)`);
   }

@@ -6,7 +6,7 @@
  * (dummy graphs whose outputs are constants) loads, and each constant output that cannot fit a
  * real request is an error naming the tensor, its shape and the shape the request needs.
  */
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,20 @@ describe("onnxruntime-genai's Qwen2.5-VL test model (dummy graphs with constant 
 
   it('fails a prompt with the missing tokenizer.json named', () => {
     expect(() => model.buildPrompt([{ role: 'user', content: 'hi' }])).toThrow(/tokenizer\.json: not found/);
+  });
+
+  it('lists a missing value and a missing component file in one message, and warns about keys onnxruntime-genai rejects', async () => {
+    const broken = join(dir, 'broken');
+    cpSync(join(FIXTURES, 'ortgenai-test-qwen2-5-vl'), broken, { recursive: true });
+    const config = JSON.parse(readFileSync(join(broken, 'genai_config.json'), 'utf8')) as { model: { decoder: Record<string, unknown>; vision: Record<string, unknown>; mrope_section?: number[] } };
+    delete config.model.decoder['hidden_size'];
+    config.model.vision['filename'] = 'vision-missing.onnx';
+    config.model.mrope_section = [16, 24, 24];
+    writeFileSync(join(broken, 'genai_config.json'), JSON.stringify(config));
+    expect(() => readModelConfig(broken)).toThrow(/missing 2 thing\(s\) omni-bench needs: model\.decoder\.hidden_size \(looked in .*\); .*model\.vision\.filename 'vision-missing\.onnx' not found/);
+    const result = await runCli(['model', 'inspect', broken]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("warning: genai_config.json has 1 key(s) onnxruntime-genai's parser rejects (its src/config.cpp, see src/model/genai-config-keys.json): model.mrope_section");
   });
 
   it('reads the same config through the library (readModelConfig) with the vision tower dims unknown (no config.json)', () => {
