@@ -71,14 +71,15 @@ export function formatInspection(info: ModelInspection): string {
     lines.push(io.toString(), '');
   }
   const r = info.reference;
-  if (r && info.family === 'qwen2_5_omni') {
+  if (r) {
+    const parts = [
+      ...(r.audioMelFrames > 0 ? [`${r.audioMelFrames / 100} s audio (${r.audioMelFrames} mel frames -> ${r.audioTokens} tokens)`] : []),
+      ...(r.visionGrid ? [`vision grid [${r.visionGrid.join(', ')}] (${r.visionTokens} tokens)`] : []),
+    ];
     lines.push(
-      `reference request: ${r.audioMelFrames / 100} s audio (${r.audioMelFrames} mel frames -> ${r.audioTokens} tokens), ` +
-        `vision grid [${r.visionGrid?.join(', ')}] (${r.visionTokens} tokens), prompt ${r.promptTokens} tokens (${r.textTokens} text). ` +
-        `FLOPs count MatMul/Conv/attention products as 2*M*N*K; decoder logits for the last position only.`,
+      `reference request (the parts ${info.family} takes): ${parts.join(', ')}, prompt ${r.promptTokens} tokens (${r.textTokens} text). ` +
+        `FLOPs count MatMul/Conv/attention products as 2*M*N*K; decoder logits for the last position only; n/a where the folder gives no dims.`,
     );
-  } else if (r) {
-    lines.push(`reference FLOPs: the Qwen2.5-Omni reference request's sizes (${r.promptTokens}-token prompt) on the components this ${info.family} model has; FLOPs count MatMul/Conv/attention products as 2*M*N*K.`);
   }
   if (readyToRun(info)) lines.push('ready to run: yes');
   else {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { ModelError } from '../errors.js';
 import Table from 'cli-table3';
 import { registerModelBench } from '../model/bench-command.js';
 import { buildModel, BUILDER_VERSION, DEFAULT_SEED, listFiles } from '../model/builder/build.js';
@@ -74,12 +75,28 @@ export function modelCommand(program: Command): void {
         statSync(path).isDirectory() && !existsSync(join(path, GENAI_CONFIG_FILE))
           ? readdirSync(path).filter((f) => /^genai_config\..+\.json$/.test(f)).sort().map((f) => join(path, f))
           : [];
-      const infos = (variants.length ? variants : [path]).map((p) => inspectModel(p));
-      if (opts.json) process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
-      else {
-        if (variants.length) process.stdout.write(`${path} has no ${GENAI_CONFIG_FILE}; inspecting its ${variants.length} genai_config variants\n\n`);
-        process.stdout.write(infos.map(formatInspection).join('\n'));
+      if (variants.length === 0) {
+        const info = inspectModel(path);
+        process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInspection(info));
+        return;
       }
+      // Each variant on its own: one that cannot be read is one line, the others are still shown.
+      const results = variants.map((p) => {
+        try {
+          return { file: p, info: inspectModel(p) };
+        } catch (error) {
+          if (!(error instanceof ModelError)) throw error;
+          return { file: p, error: error.message };
+        }
+      });
+      const ok = results.filter((r) => 'info' in r);
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else {
+        process.stdout.write(`${path} has no ${GENAI_CONFIG_FILE}; inspecting its ${variants.length} genai_config variants\n\n`);
+        process.stdout.write(ok.map((r) => formatInspection((r as { info: ReturnType<typeof inspectModel> }).info)).join('\n'));
+        for (const r of results) if ('error' in r) process.stderr.write(`omni-bench: ${r.error}\n`);
+      }
+      if (ok.length === 0) process.exitCode = 2;
     });
 
   registerModelBench(group);

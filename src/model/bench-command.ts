@@ -53,9 +53,9 @@ export function registerModelBench(group: Command): void {
     .option('--threads <n>', 'intra-op threads for the sessions and the calibration (default: available cores)', parseInteger('--threads', 1))
     .option('--warmup <n>', 'unrecorded runs per stage', parseInteger('--warmup', 0), 1)
     .option('--repeats <n>', 'recorded runs per stage', parseInteger('--repeats', 1), 5)
-    .option('--ep <provider>', 'ONNX Runtime execution provider', 'cpu')
+    .option('--ep <provider>', "ONNX Runtime execution provider (default: the model's genai_config.json session_options provider, else cpu)")
     .option('--json', 'print the raw samples and derived figures as JSON')
-    .action(async (target: string, opts: { threads?: number; warmup: number; repeats: number; ep: string; json?: boolean }) => {
+    .action(async (target: string, opts: { threads?: number; warmup: number; repeats: number; ep?: string; json?: boolean }) => {
       const progress = (message: string): void => void process.stderr.write(`${message}\n`);
       const threads = capThreads(opts.threads ?? availableParallelism());
       if (threads.warning) process.stderr.write(`omni-bench: warning: ${threads.warning}\n`);
@@ -64,7 +64,7 @@ export function registerModelBench(group: Command): void {
         threads: threads.threads,
         warmup: opts.warmup,
         repeats: opts.repeats,
-        executionProvider: opts.ep,
+        ...(opts.ep !== undefined ? { executionProvider: opts.ep } : {}),
         onProgress: progress,
       });
       const summary = summarizeBench(result);

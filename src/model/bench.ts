@@ -119,12 +119,13 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
   const repeats = options.repeats ?? 5;
   if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`warmup must be an integer >= 0, got ${warmup}`);
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be an integer >= 1, got ${repeats}`);
-  const ep = options.executionProvider ?? 'cpu';
   const progress = options.onProgress ?? ((): void => {});
   const model = await OmniModel.load(dir, {
-    executionProvider: ep,
+    ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
     ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
   });
+  // The provider the decoder runs on: the caller's, else genai_config.json's, else cpu; the calibration uses the same.
+  const ep = model.sessionOptionsUsed.decoder?.executionProvider ?? 'cpu';
   try {
     const config = model.config;
     const H = model.hiddenSize;

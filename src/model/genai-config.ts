@@ -160,7 +160,6 @@ export interface GenaiConfig {
     vision?: VisionConfig;
     speech?: SpeechConfig;
   };
-  search: { max_length: number; do_sample: boolean };
   /** Session options per component from genai_config.json (what the CLI's --threads / --ep override). */
   sessionOptions: Partial<Record<ComponentName, ComponentSessionOptions>>;
   /** Where each resolved value came from, by dotted field (e.g. `model.speech.n_window` -> `config.json thinker_config.audio_config.n_window`). */
@@ -220,6 +219,9 @@ export function readModelJson(dir: string, file: string): unknown {
   checkModelDir(dir);
   const path = join(dir, file);
   if (!existsSync(path)) throw new ModelError(`${path}: not found (not an ONNX Runtime GenAI model directory?)`);
+  // A config that is a symlink out of the folder is not read: the folder's files describe the folder.
+  const inside = resolveInside(dir, file);
+  if (!inside.ok) throw new ModelError(`${path}: ${inside.reason}; a model folder's config files must lie inside it (${dir})`);
   const bytes = readRegularFileSync(path, 'model config', modelError, MAX_CONFIG_BYTES);
   try {
     return JSON.parse(bytes.toString('utf8'));

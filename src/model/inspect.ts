@@ -8,8 +8,8 @@ import onnxProto from 'onnx-proto';
 import { ModelError } from '../errors.js';
 import { statRegularFile } from '../safe-fs.js';
 import { basename, dirname, join } from 'node:path';
-import { COMPONENTS, componentFile, GENAI_CONFIG_FILE, modelError, type ComponentName, type FamilyName, type GenaiConfig } from './genai-config.js';
-import { FAMILIES } from './families/index.js';
+import { GENAI_CONFIG_FILE, modelError, type ComponentName, type FamilyName, type GenaiConfig } from './genai-config.js';
+import { FAMILIES, familyTakes } from './families/index.js';
 import { resolveModelFolder } from './model-config.js';
 import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
 import { referenceRequest, requestFlops } from './flops.js';
@@ -148,26 +148,16 @@ export function inspectModel(path: string): ModelInspection {
   const folder = resolveModelFolder(dir, isFile ? basename(path) : GENAI_CONFIG_FILE);
   const config = folder.config;
   const processor = config && FAMILIES[folder.family].audioFeatures === 'whisper' && config.model.speech ? loadProcessorConfig(folder.dir) : null;
-  const request = referenceRequest();
+  const request = config ? familyReferenceRequest(config) : referenceRequest();
   const flops = config ? requestFlops(config, request) : null;
   const components: ComponentInfo[] = [];
   const absent: AbsentComponent[] = [];
-  const genai = JSON.parse(readFileSync(folder.files.genaiConfig, 'utf8')) as { model: Record<string, { filename?: unknown } | undefined> };
   // Every file is checked (a hostile name refused) before any ONNX file is parsed.
-  const files: { component: ComponentName; filename: string; file: string }[] = [];
-  for (const component of COMPONENTS) {
-    const filename = genai.model[component]?.filename;
-    if (typeof filename !== 'string') continue;
-    try {
-      files.push({ component, filename, file: componentFile(folder.dir, folder.files.genaiConfig, component, filename) });
-    } catch (error) {
-      // A file the folder lacks is reported; one that leaves the folder or is not a regular file is refused.
-      if (!/ not found at /.test((error as Error).message)) throw error;
-      absent.push({ component, filename, problem: (error as Error).message });
-    }
-  }
-  for (const { component, filename, file } of files) {
-    components.push({ component, filename, ...readOnnxSummary(file), referenceFlops: flops ? flops[component] : null });
+  const refused = folder.componentFiles.find((c) => c.refused);
+  if (refused) throw new ModelError(refused.problem as string);
+  for (const c of folder.componentFiles) {
+    if (c.path === null) absent.push({ component: c.component, filename: c.filename, problem: c.problem as string });
+    else components.push({ component: c.component, filename: c.filename, ...readOnnxSummary(c.path), referenceFlops: flops ? flops[c.component] : null });
   }
   // Qwen families feed position_ids [3, 1, S] (onnxruntime-genai's M-RoPE layout).
   const incompatible: string[] = [];
@@ -208,4 +198,23 @@ export function readyToRun(info: ModelInspection): boolean {
 /** The config file of an inspection relative to its folder (for messages). */
 export function configName(info: ModelInspection): string {
   return info.configFile.startsWith(info.dir) ? info.configFile.slice(info.dir.length + 1) : join(info.configFile);
+}
+
+/**
+ * The reference request as a family takes it (what model bench and module-profile run): the
+ * video alone for Qwen2.5-VL, the audio alone for Phi-4-multimodal (ceil(frames / 8) tokens).
+ */
+export function familyReferenceRequest(config: GenaiConfig): ReturnType<typeof referenceRequest> {
+  const full = referenceRequest();
+  const takes = familyTakes(config);
+  const audioTokens = !takes.audio ? 0 : config.model.speech?.n_window === null ? Math.ceil(full.audioMelFrames / (config.model.speech?.compression_rate ?? 8)) : full.audioTokens;
+  const visionTokens = takes.video ? full.visionTokens : 0;
+  return {
+    ...full,
+    audioMelFrames: takes.audio ? full.audioMelFrames : 0,
+    visionGrid: takes.video ? full.visionGrid : null,
+    audioTokens,
+    visionTokens,
+    promptTokens: audioTokens + visionTokens + full.textTokens,
+  };
 }

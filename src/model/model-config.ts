@@ -2,7 +2,7 @@
  * Reads a model folder as ONNX Runtime GenAI writes it. genai_config.json is read with
  * onnxruntime-genai's own field names and meaning (model.type, context_length, token ids, the
  * decoder / embedding / vision / speech sections with their filename, inputs / outputs name maps
- * and session_options, search). What it lacks comes, in this order, from the Hugging Face
+ * and session_options; `search` is listed as ignored: omni-bench decodes greedily). What it lacks comes, in this order, from the Hugging Face
  * config.json an export ships beside it, its preprocessor_config.json, the processor configs
  * (processor_config.json, a component's config_filename; onnxruntime-extensions' format), and
  * the family's fixed values (its vocabulary's special ids, its architecture's constants). Every
@@ -29,6 +29,8 @@ import {
 } from './genai-config.js';
 import { FAMILIES } from './families/index.js';
 import { unacceptedKeys } from './builder/genai-keys.js';
+import { mlpWidthFromGraph } from './graph-dims.js';
+import { resolveInside } from '../safe-fs.js';
 
 /** Hugging Face's model config, shipped beside genai_config.json by real exports. */
 export const HF_CONFIG_FILE = 'config.json';
@@ -158,6 +160,17 @@ function absentFile(name: string): ConfigFile {
   return { label: `${name} (not in the folder)`, json: {} };
 }
 
+/** One component file genai_config.json names, as checked. */
+export interface ComponentFileCheck {
+  component: ComponentName;
+  filename: string;
+  /** The resolved file; null when missing or refused. */
+  path: string | null;
+  problem: string | null;
+  /** True when the name leaves the folder or is not a regular file (never opened); false when merely missing. */
+  refused: boolean;
+}
+
 /** What a folder's resolution gives: the config when nothing is missing, and what is. */
 export interface ResolvedFolder {
   dir: string;
@@ -169,6 +182,8 @@ export interface ResolvedFolder {
   missing: string[];
   /** Component files genai_config.json names that the folder lacks or that are unusable (one line each). */
   missingFiles: string[];
+  /** Every component file the family uses, checked: its path, or the problem (refused: it leaves the folder or is not a regular file). */
+  componentFiles: ComponentFileCheck[];
   /** What the user should know: files the folder lacks (tokenizer.json, a config_filename), components the family could have. */
   warnings: string[];
   sources: Record<string, string>;
@@ -207,12 +222,14 @@ export function flattenProcessorConfig(label: string, json: Json): ConfigFile {
   return { label, json: flat };
 }
 
-/** Dotted paths of every leaf (and empty object/array) of `json`. */
+/** Dotted paths of every leaf (and empty object/array) of `json`; array elements by index. */
 function leafPaths(json: unknown, prefix = ''): string[] {
+  const join = (k: string | number): string => (prefix ? `${prefix}.${k}` : String(k));
+  if (Array.isArray(json)) return json.length === 0 ? [prefix] : json.flatMap((v, i) => leafPaths(v, join(i)));
   if (!isObject(json)) return [prefix];
   const keys = Object.keys(json);
   if (keys.length === 0) return [prefix];
-  return keys.flatMap((k) => leafPaths(json[k], prefix ? `${prefix}.${k}` : k));
+  return keys.flatMap((k) => leafPaths(json[k], join(k)));
 }
 
 /** Keys of genai_config.json no resolver read: a path is used when it or an ancestor was read. */
@@ -254,7 +271,6 @@ function sessionOptionsOf(r: Resolution, component: ComponentName): ComponentSes
   const path = `model.${component}.session_options`;
   const so = valueAt(r.genai.json, path);
   if (so === undefined) return undefined;
-  r.used.add(path);
   const out: ComponentSessionOptions = { executionProviders: [], configEntries: {} };
   if (!isObject(so)) {
     r.missing.push(`${path}: genai_config.json ${path} is ${JSON.stringify(so)}, not an object`);
@@ -263,6 +279,7 @@ function sessionOptionsOf(r: Resolution, component: ComponentName): ComponentSes
   const int = (key: string): number | undefined => {
     const v = so[key];
     if (v === undefined) return undefined;
+    r.used.add(`${path}.${key}`);
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
     r.missing.push(`${path}.${key}: genai_config.json ${path}.${key} is ${JSON.stringify(v)}, not a non-negative integer`);
     return undefined;
@@ -272,21 +289,39 @@ function sessionOptionsOf(r: Resolution, component: ComponentName): ComponentSes
   // 0 means "ONNX Runtime decides", as in ORT's own options.
   if (intra !== undefined && intra > 0) out.intraOpThreads = intra;
   if (inter !== undefined && inter > 0) out.interOpThreads = inter;
-  if (typeof so['enable_cpu_mem_arena'] === 'boolean') out.memArena = so['enable_cpu_mem_arena'];
+  if (typeof so['enable_cpu_mem_arena'] === 'boolean') {
+    out.memArena = so['enable_cpu_mem_arena'];
+    r.used.add(`${path}.enable_cpu_mem_arena`);
+  }
   const level = so['graph_optimization_level'];
-  if (typeof level === 'string' && OPT_LEVELS[level]) out.graphOptimizationLevel = OPT_LEVELS[level];
+  if (typeof level === 'string' && OPT_LEVELS[level]) {
+    out.graphOptimizationLevel = OPT_LEVELS[level];
+    r.used.add(`${path}.graph_optimization_level`);
+  }
   const providers = so['provider_options'];
   if (Array.isArray(providers)) {
-    for (const entry of providers) {
-      if (!isObject(entry)) continue;
+    if (providers.length === 0) r.used.add(`${path}.provider_options`);
+    providers.forEach((entry, i) => {
+      if (!isObject(entry)) return;
       for (const name of Object.keys(entry)) {
         const key = name.toLowerCase().replace(/executionprovider$/, '');
         out.executionProviders.push(PROVIDER_NAMES[key] ?? key);
+        // The provider is used; its options (device_id, enable_cuda_graph...) are not passed on: they stay listed as ignored.
+        const options = entry[name];
+        if (!isObject(options) || Object.keys(options).length === 0) r.used.add(`${path}.provider_options.${i}.${name}`);
       }
-    }
+    });
   }
+  // Other string entries are ONNX Runtime session config entries, as onnxruntime-genai passes them.
   const known = new Set(['log_id', 'enable_profiling', 'intra_op_num_threads', 'inter_op_num_threads', 'log_severity_level', 'log_verbosity_level', 'enable_cpu_mem_arena', 'enable_mem_pattern', 'graph_optimization_level', 'custom_ops_library', 'provider_options']);
-  for (const [key, value] of Object.entries(so)) if (!known.has(key) && typeof value === 'string') out.configEntries[key] = value;
+  for (const [key, value] of Object.entries(so)) {
+    if (known.has(key) || typeof value !== 'string') continue;
+    out.configEntries[key] = value;
+    r.used.add(`${path}.${key}`);
+  }
+  if (typeof so['custom_ops_library'] === 'string') {
+    r.warnings.push(`${path}.custom_ops_library '${so['custom_ops_library']}' is not loaded by omni-bench: a graph that needs its custom operators will not load`);
+  }
   return out;
 }
 
@@ -313,7 +348,6 @@ function resolveDecoder(r: Resolution, family: FamilyName, hidden: (key: string)
     past_key_names: name('inputs.past_key_names', 'past_key_values.%d.key'),
     past_value_names: name('inputs.past_value_names', 'past_key_values.%d.value'),
   };
-  if (family === 'phi4mm') r.used.add('model.decoder.inputs.position_ids');
   const outputs: DecoderConfig['outputs'] = {
     logits: name('outputs.logits', 'logits'),
     present_key_names: name('outputs.present_key_names', 'present.%d.key'),
@@ -413,8 +447,8 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
     const name = valueAt(genaiJson, `model.${component}.config_filename`);
     if (typeof name !== 'string') continue;
     usedEarly.push(`model.${component}.config_filename`);
-    const inside = componentConfigPath(abs, name);
-    if (inside === null) warnings.push(`model.${component}.config_filename '${name}' is not a file inside ${abs}; its values are not read`);
+    const inside = resolveInside(abs, name);
+    if (!inside.ok) warnings.push(`model.${component}.config_filename '${name}' ${inside.reason}; it must lie inside ${abs}: its values are not read`);
     else {
       const json = optionalJson(abs, name);
       if (json) processors.push(flattenProcessorConfig(name, json.json));
@@ -424,7 +458,10 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   const r = new Resolution(abs, genai, hf, preprocessor, processors);
   r.used.add('model.type');
   for (const path of usedEarly) r.used.add(path);
-  for (const key of ['search', 'model.decoder.session_options.log_id']) r.used.add(key);
+  for (const component of ['vision', 'speech'] as const) {
+    const adapterFile = valueAt(genaiJson, `model.${component}.adapter_filename`);
+    if (typeof adapterFile === 'string') r.warnings.push(`model.${component}.adapter_filename '${adapterFile}': LoRA adapters are not applied by omni-bench; its timings are the base model's`);
+  }
 
   const text = (key: string): Candidate[] => adapter.textConfigPaths.map((prefix) => r.hfPath(`${prefix}${key}`));
   const vocab = r.value<number>('model.vocab_size', 'int', [r.genaiPath('model.vocab_size'), ...text('vocab_size')]);
@@ -433,6 +470,15 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   const bos = r.value<number>('model.bos_token_id', 'int', [r.genaiPath('model.bos_token_id'), r.hfPath('bos_token_id'), ...text('bos_token_id')], { required: false });
   const pad = r.value<number>('model.pad_token_id', 'int', [r.genaiPath('model.pad_token_id'), r.hfPath('pad_token_id'), ...text('pad_token_id')], { required: false });
   const decoder = resolveDecoder(r, family, text);
+  if (decoder && decoder.intermediate_size === null) {
+    // Last resort for the FLOP count: the MLP width from the decoder graph's weight shapes.
+    const inside = resolveInside(abs, decoder.filename);
+    const width = inside.ok && existsSync(inside.path) ? mlpWidthFromGraph(inside.path, decoder.hidden_size, [vocabOrZero(genaiJson), decoder.num_key_value_heads * decoder.head_size]) : null;
+    if (width !== null) {
+      decoder.intermediate_size = width;
+      r.sources['model.decoder.intermediate_size'] = `graph: ${decoder.filename} initializer shapes (an [H, I] and an [I, H] weight)`;
+    }
+  }
   const embedding = isObject(valueAt(genaiJson, 'model.embedding')) ? resolveEmbedding(r, adapter.takes) : null;
   if (!isObject(valueAt(genaiJson, 'model.embedding'))) r.missing.push(`model.embedding (the embedding component: ${family} feeds the decoder inputs_embeds)`);
   const parts = adapter.resolve(r, { decoderHidden: decoder?.hidden_size ?? null, text });
@@ -446,13 +492,17 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   // Component files: named inside the folder, present, regular files; checked for every section
   // that names one, whether or not its other values resolved, so one message lists them all.
   const missingFiles: string[] = [];
+  const componentFiles: ComponentFileCheck[] = [];
   for (const component of COMPONENTS) {
     const filename = valueAt(genaiJson, `model.${component}.filename`);
     if (typeof filename !== 'string' || (component === 'speech' && !adapter.takes.audio)) continue;
     try {
-      componentFile(abs, file, component, filename);
+      componentFiles.push({ component, filename, path: componentFile(abs, file, component, filename), problem: null, refused: false });
     } catch (error) {
-      missingFiles.push((error as Error).message);
+      const problem = (error as Error).message;
+      missingFiles.push(problem);
+      // Missing is what config-only folders are; a name that leaves the folder, or a device, is refused.
+      componentFiles.push({ component, filename, path: null, problem, refused: !/ not found at /.test(problem) });
     }
   }
   // Keys onnxruntime-genai's own parser would reject: the folder still runs here, but not there.
@@ -470,12 +520,8 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
     processorConfig: processorJson ? join(abs, PROCESSOR_CONFIG_FILE) : null,
   };
   const ignored = ignoredKeys(genaiJson, r.used);
-  const base = { dir: abs, type, family, missing: r.missing, missingFiles, warnings, sources: r.sources, ignored, files };
+  const base = { dir: abs, type, family, missing: r.missing, missingFiles, componentFiles, warnings, sources: r.sources, ignored, files };
   if (r.missing.length > 0 || vocab === null || context === null || eos === null || decoder === null || embedding === null || !parts.ok) return { ...base, config: null };
-  const search = {
-    max_length: typeof valueAt(genaiJson, 'search.max_length') === 'number' ? (valueAt(genaiJson, 'search.max_length') as number) : context,
-    do_sample: valueAt(genaiJson, 'search.do_sample') === true,
-  };
   const omniBench = hf ? valueAt(hf.json, 'omni_bench') : undefined;
   const config: GenaiConfig = {
     family,
@@ -492,7 +538,6 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
       ...(parts.vision ? { vision: parts.vision } : {}),
       ...(parts.speech ? { speech: parts.speech } : {}),
     },
-    search,
     sessionOptions,
     sources: r.sources,
     ignored,
@@ -502,10 +547,10 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   return { ...base, config };
 }
 
-/** A config_filename resolved inside the folder, or null when it would leave it. */
-function componentConfigPath(dir: string, name: string): string | null {
-  if (name.includes('..') || name.startsWith('/') || name.includes('\\')) return null;
-  return join(dir, name);
+/** genai_config.json's vocab_size, or 0 when absent (only excluded from the MLP width search). */
+function vocabOrZero(genai: Json): number {
+  const v = valueAt(genai, 'model.vocab_size');
+  return typeof v === 'number' ? v : 0;
 }
 
 /** The one error for a folder that cannot run: every missing value and file, and the supported types. */

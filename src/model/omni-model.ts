@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import { runStage } from '../stages.js';
 import { componentPath, GENAI_CONFIG_FILE, layerName, presentComponents, readModelConfig, type ComponentName, type FamilyName, type GenaiConfig, type ProcessorConfig } from './genai-config.js';
-import { FAMILIES, type FamilyTakes } from './families/index.js';
+import { FAMILIES, familyTakes, type FamilyTakes } from './families/index.js';
 import { PHI4MM_SPEECH_MODE } from './families/phi4mm.js';
 import { phi4mmAudioTokens } from '../media/phi4mm-mel.js';
 import { loadProcessorConfig, type ModelWarning } from './processor-config.js';
@@ -89,8 +89,7 @@ export class OmniModel {
 
   /** What media the family's processor takes (a Qwen2.5-VL export has no audio encoder; phi4mm takes no video). */
   get takes(): FamilyTakes {
-    const t = FAMILIES[this.config.family].takes;
-    return { audio: t.audio && this.config.model.speech !== undefined, video: t.video && this.config.model.vision !== undefined, image: t.image && this.config.model.vision !== undefined };
+    return familyTakes(this.config);
   }
 
   /** Mel bins the audio encoder takes (speech num_mel_bins); undefined without one. */
@@ -413,8 +412,10 @@ export class OmniModel {
 
   /** An encoder's output as features: [tokens, H], with the rows the request needs when known (names the tensor otherwise). */
   private encoderOutput(component: ComponentName, name: string, t: ort.Tensor, expectedRows: number | undefined, why: string): EncoderOutput {
-    checkOutputShape(component, name, [expectedRows ?? 'tokens', this.hiddenSize], t.dims, why);
-    return { features: t.data as Float32Array, tokens: t.dims[0] ?? 0, hiddenSize: this.hiddenSize };
+    // [1, N, H] (a batch of one, as some exports return it) is the same rows as [N, H].
+    const dims = t.dims.length === 3 && t.dims[0] === 1 ? t.dims.slice(1) : t.dims;
+    checkOutputShape(component, name, [expectedRows ?? 'tokens', this.hiddenSize], dims, why);
+    return { features: t.data as Float32Array, tokens: dims[0] ?? 0, hiddenSize: this.hiddenSize };
   }
 
   private checkOpen(): void {

@@ -85,7 +85,8 @@ export function sessionOptionsFor(options: OmniModelLoadOptions, component?: Com
   if (used.intraOpThreads !== null) so.intraOpNumThreads = used.intraOpThreads;
   if (used.interOpThreads !== null) so.interOpNumThreads = used.interOpThreads;
   if (used.memArena !== null) so.enableCpuMemArena = used.memArena;
-  if (Object.keys(used.configEntries).length > 0) so.extra = { session: { ...used.configEntries } } as ort.InferenceSession.SessionOptions['extra'];
+  // Full ORT config keys (session.intra_op.allow_spinning): onnxruntime-node passes flat keys as they are.
+  if (Object.keys(used.configEntries).length > 0) so.extra = { ...used.configEntries } as ort.InferenceSession.SessionOptions['extra'];
   if (options.profileFilePrefix !== undefined) {
     so.enableProfiling = true;
     so.profileFilePrefix = component ? `${options.profileFilePrefix}_${component}` : options.profileFilePrefix;

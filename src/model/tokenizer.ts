@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../errors.js';
-import { MAX_TEXT_FILE_BYTES, readRegularFileSync } from '../safe-fs.js';
+import { MAX_TEXT_FILE_BYTES, readRegularFileSync, resolveInside } from '../safe-fs.js';
 import { MAX_CONFIG_BYTES, modelError, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './genai-config.js';
 
 /** Text <-> ids for one model directory. */
@@ -23,6 +23,10 @@ export class OmniTokenizer {
     const file = join(dir, TOKENIZER_FILE);
     if (!existsSync(file)) throw new ModelError(`${file}: not found (a model directory needs its tokenizer.json)`);
     const configFile = join(dir, TOKENIZER_CONFIG_FILE);
+    for (const name of [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
+      const inside = resolveInside(dir, name);
+      if (!inside.ok) throw new ModelError(`${join(dir, name)}: ${inside.reason}; a model folder's tokenizer files must lie inside it`);
+    }
     const text = readRegularFileSync(file, 'tokenizer', modelError, MAX_TEXT_FILE_BYTES).toString('utf8');
     const configText = existsSync(configFile) ? readRegularFileSync(configFile, 'tokenizer config', modelError, MAX_CONFIG_BYTES).toString('utf8') : '{}';
     try {

@@ -47,7 +47,8 @@ export function absentStagesOf(takes: { audio: boolean; video: boolean; image: b
   if (!takes) return [];
   return [
     ...(takes.audio ? [] : (['audio_decode', 'audio_features', 'audio_encoder'] as const)),
-    ...(takes.video || takes.image ? [] : (['video_decode', 'vision_preprocess', 'vision_encoder'] as const)),
+    // No dataset row carries an image: the vision stages run for video only.
+    ...(takes.video ? [] : (['video_decode', 'vision_preprocess', 'vision_encoder'] as const)),
   ];
 }
 

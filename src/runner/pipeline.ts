@@ -8,6 +8,9 @@
 import type { StageRunner } from '../stages.js';
 import { MediaError, ModelError } from '../errors.js';
 import { phi4mmLogMel } from '../media/phi4mm-mel.js';
+
+/** Samples in one Phi-4-multimodal feature frame (25 ms at 16 kHz). */
+const PHI4MM_WINDOW = 400;
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, FrameWindow, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
@@ -198,6 +201,9 @@ async function decodeAudioFeatures(
   if (decoded.kind !== 'audio') return { audioSeconds: null };
   if (model.audioFeatureKind === 'phi4mm') {
     // Phi-4-multimodal's own log-mel over the whole clip: its processor pads nothing (no chunk).
+    if (decoded.samples.length < PHI4MM_WINDOW) {
+      throw new MediaError(`${audioSource}: ${((1000 * decoded.samples.length) / SAMPLE_RATE).toFixed(1)} ms of audio; Phi-4-multimodal's features need at least ${(1000 * PHI4MM_WINDOW) / SAMPLE_RATE} ms (one 400-sample frame)`, audioSource);
+    }
     const features = await stage('audio_features', () => phi4mmLogMel(decoded.samples));
     return { mel: features, audioSeconds: decoded.samples.length / SAMPLE_RATE };
   }
@@ -266,7 +272,8 @@ export async function encodeRequestMedia(sample: BenchSample, deps: PipelineDeps
   const separateAudio = sample.audioPath !== undefined && sample.audioPath !== sample.videoPath;
   if (takes && separateAudio && !takes.audio) throw new ModelError(`${family} has no audio encoder: the row's audio_path ${sample.audioPath} cannot be run on it`);
   if (takes && sample.videoPath !== undefined && !options.audioOnly && !takes.video) {
-    throw new ModelError(`${family}'s processor takes no video (${takes.image ? 'images' : 'no images'}${takes.audio ? ' and audio' : ''}): the row's video_path cannot be run on it`);
+    const runs = [takes.audio ? 'audio' : '', takes.image ? 'images' : ''].filter(Boolean).join(' and ') || 'text';
+    throw new ModelError(`${family} takes no video (omni-bench runs its ${runs}): the row's video_path cannot be run on it`);
   }
   if (takes && options.audioOnly && !takes.audio) throw new ModelError(`${family} has no audio encoder: an audio-only request cannot be run on it`);
   const soundtrackUnused = takes !== undefined && !takes.audio && !separateAudio && sample.videoPath !== undefined;

@@ -16,11 +16,10 @@ import { sampleFrames } from '../media/frames.js';
 import { MediaWindowError } from '../media/errors.js';
 import { logMel } from '../media/mel.js';
 import { patchify, type RgbFrames } from '../media/patchify.js';
-import { ensureModel, modelCacheDir } from '../model/builder/cache.js';
-import { PRESETS } from '../model/builder/presets.js';
+import { ensureModel, modelCacheDir, parseModelArgument } from '../model/builder/cache.js';
 import { OmniModel } from '../model/omni-model.js';
-import { FAMILIES } from '../model/families/index.js';
-import { FAMILY_NAMES, readModelConfig, type FamilyName } from '../model/genai-config.js';
+import { FAMILIES, familyTakes } from '../model/families/index.js';
+import { readModelConfig } from '../model/genai-config.js';
 import { calibrateMatMul } from '../model/calibrate.js';
 import { decoderFlops, speechFlops, visionFlops } from '../model/flops.js';
 import { findOnPath } from '../profiler/gpu-poller.js';
@@ -171,7 +170,7 @@ export function modelSeed(options: Pick<SpecRunOptions, 'seed'>): number {
  */
 export async function loadRealModel(options: SpecRunOptions, notice: (message: string) => void = (m) => void (options.quiet || process.stderr.write(`${m}\n`))): Promise<LoadedModel> {
   const started = performance.now();
-  const preset = Object.hasOwn(PRESETS, options.model) || /^[a-z0-9_]+:(tiny|small)$/.test(options.model) ? options.model : null;
+  const preset = !existsSync(options.model) && parseModelArgument(options.model) ? options.model : null;
   let announced = false;
   const onProgress = (): void => {
     if (announced) return;
@@ -227,10 +226,14 @@ export async function loadRealModel(options: SpecRunOptions, notice: (message: s
 async function modelTakes(options: SpecRunOptions): Promise<ModelFacts | undefined> {
   if (!existsSync(options.model)) {
     // A reference model to build: `<family>:<preset>`, or a preset of Qwen2.5-Omni; it has every component of its family.
-    const qualified = /^([a-z0-9_]+):/.exec(options.model);
-    const name = qualified ? qualified[1] : Object.hasOwn(PRESETS, options.model) ? 'qwen2_5_omni' : undefined;
-    if (!name || !(FAMILY_NAMES as readonly string[]).includes(name)) return undefined;
-    const family = FAMILIES[name as FamilyName];
+    let named;
+    try {
+      named = parseModelArgument(options.model);
+    } catch {
+      return undefined; // an unknown family: loading says so
+    }
+    if (!named) return undefined;
+    const family = FAMILIES[named.family];
     return { family: family.name, takes: { ...family.takes }, audioFeatureKind: family.audioFeatures };
   }
   let config;
@@ -239,12 +242,7 @@ async function modelTakes(options: SpecRunOptions): Promise<ModelFacts | undefin
   } catch {
     return undefined; // loading reports what is wrong with the folder, in full
   }
-  const family = FAMILIES[config.family];
-  return {
-    family: config.family,
-    takes: { audio: family.takes.audio && config.model.speech !== undefined, video: family.takes.video && config.model.vision !== undefined, image: family.takes.image && config.model.vision !== undefined },
-    audioFeatureKind: config.model.speech ? family.audioFeatures : null,
-  };
+  return { family: config.family, takes: familyTakes(config), audioFeatureKind: config.model.speech ? FAMILIES[config.family].audioFeatures : null };
 }
 
 /** The environment the CLI runs specs in. */

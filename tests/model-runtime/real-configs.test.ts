@@ -68,7 +68,9 @@ describe('model inspect on real configurations', () => {
     expect(info.sources['model.vision.temporal_patch_size']).toBe('processor_config.json temporal_patch_size');
     expect(info.sources['model.position_id_per_seconds']).toBe('genai_config.json model.vision.tokens_per_second');
     expect(info.sources['model.vision_end_token_id']).toBe('default (Qwen2.5-VL vocabulary)');
-    expect(info.ignored).toEqual(['model.vision.window_size']);
+    // Used: the names, dims, token ids, filenames and session options it applies; listed: what it does not apply.
+    expect(info.ignored).toEqual(expect.arrayContaining(['model.vision.window_size', 'search.do_sample', 'search.top_k', 'model.decoder.session_options.log_id']));
+    expect(info.ignored.filter((k) => !k.startsWith('search.') && !k.endsWith('.log_id'))).toEqual(['model.vision.window_size']);
     expect(info.components.map((c) => c.component)).toEqual(['vision', 'embedding', 'decoder']);
     expect(info.incompatible).toEqual([expect.stringMatching(/decoder input 'position_ids' is declared \[batch_size, sequence_length, 3\]; .*\[3, 1, S\]/)]);
   });

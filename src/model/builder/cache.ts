@@ -30,6 +30,17 @@ export function modelCacheDir(): string {
   return join(omniBenchHome(), 'models');
 }
 
+/**
+ * A model argument that names a reference model: `<family>:<preset>` (qwen2_5_vl:tiny) or a
+ * preset alone (Qwen2.5-Omni's); the preset may be a preset .json file. Null for anything else
+ * (a model directory).
+ */
+export function parseModelArgument(arg: string): { family: FamilyName; preset: string } | null {
+  const qualified = /^([a-z0-9_]+):(.+)$/.exec(arg);
+  if (qualified) return { family: parseFamily(qualified[1] as string), preset: qualified[2] as string };
+  return Object.hasOwn(PRESETS, arg) || arg.endsWith('.json') ? { family: DEFAULT_FAMILY, preset: arg } : null;
+}
+
 /** Options of {@link ensureModel}. */
 export interface EnsureModelOptions {
   /** Weight seed. Default 0. */
@@ -50,10 +61,10 @@ export function ensureModel(presetOrDir: string, opts: EnsureModelOptions = {}):
     const looksLikeDir = !presetOrDir.endsWith('.json') && /[\\/]/.test(presetOrDir);
     if (looksLikeDir) throw new ModelError(`model directory '${presetOrDir}' not found (build one with: omni-bench model build --out DIR)`);
     // `<family>:<preset>` (qwen2_5_vl:tiny) names a family's reference model.
-    const qualified = /^([a-z0-9_]+):(.+)$/.exec(presetOrDir);
-    const preset = loadPreset(qualified ? (qualified[2] as string) : presetOrDir);
+    const named = parseModelArgument(presetOrDir);
+    const preset = loadPreset(named?.preset ?? presetOrDir);
     const seed = opts.seed ?? DEFAULT_SEED;
-    const family = parseFamily(qualified ? (qualified[1] as string) : (opts.family ?? DEFAULT_FAMILY));
+    const family = named && presetOrDir.includes(':') ? named.family : parseFamily(opts.family ?? DEFAULT_FAMILY);
     const dir = join(modelCacheDir(), cacheKey(preset, seed, family));
     if (existsSync(join(dir, MODEL_FILES.genaiConfig))) return dir;
     // Build beside the cache entry, then rename: concurrent builders race harmlessly.

@@ -52,7 +52,6 @@ function resolveSpeech(r: Resolution, ctx: ResolveContext): SpeechConfig | null 
     audio_projection_mode: tensorName(r, 'speech', 'inputs.audio_projection_mode', 'audio_projection_mode', names),
   };
   const outputs = { audio_features: tensorName(r, 'speech', 'outputs.audio_features', 'audio_features', names) };
-  r.used.add('model.speech.adapter_filename');
   if (filename === null || bins === null || rate === null || ctx.decoderHidden === null) return null;
   return {
     filename,
@@ -165,7 +164,8 @@ export const phi4mm: FamilyAdapter = {
   name: 'phi4mm',
   title: 'Phi-4-multimodal',
   textConfigPaths: [''],
-  takes: { audio: true, video: false, image: true },
+  // Its processor takes images too, but omni-bench does not run them yet (no HD crop preprocessing; no dataset has image rows): the vision component is read and inspected only.
+  takes: { audio: true, video: false, image: false },
   audioFeatures: 'phi4mm',
   defaults: { eos: { value: [PHI4MM_TOKEN_IDS.end, PHI4MM_TOKEN_IDS.endoftext], label: 'default (Phi-4-multimodal: <|end|>, <|endoftext|>)' } },
   resolve(r: Resolution, ctx: ResolveContext): FamilyParts {

@@ -10,7 +10,7 @@
 import { ModelError } from '../../errors.js';
 import type { Resolution } from '../model-config.js';
 import { QWEN_OMNI_TOKEN_IDS as QWEN } from '../token-ids.js';
-import type { FamilyAdapter, FamilyParts, ResolveContext } from './family.js';
+import { hasSection, type FamilyAdapter, type FamilyParts, type ResolveContext } from './family.js';
 import { qwenPrompt, qwenTokenId, resolveQwenVision } from './qwen2_5_omni.js';
 
 /** Qwen2.5-VL's default system prompt (its chat template). */
@@ -42,7 +42,7 @@ export const qwen2_5_vl: FamilyAdapter = {
       ),
       seconds_per_chunk: null,
     };
-    if (valueIsObject(r, 'speech')) r.warnings.push(`model.speech is present but ${this.title} has no audio encoder: it is not used`);
+    if (hasSection(r, 'speech')) r.warnings.push(`model.speech is present but ${this.title} has no audio encoder: it is not used`);
     const vision = resolveQwenVision(r, ctx, 'vision_config.', 'default (Qwen2.5-VL)');
     return { ok: r.missing.length === missingBefore && vision !== null, tokens, ...(vision ? { vision } : {}) };
   },
@@ -57,7 +57,3 @@ export const qwen2_5_vl: FamilyAdapter = {
   },
 };
 
-function valueIsObject(r: Resolution, section: string): boolean {
-  const v = (r.genai.json['model'] as Record<string, unknown>)[section];
-  return typeof v === 'object' && v !== null;
-}
