@@ -245,6 +245,16 @@ async function modelTakes(options: SpecRunOptions): Promise<ModelFacts | undefin
   return { family: config.family, takes: familyTakes(config), audioFeatureKind: config.model.speech ? FAMILIES[config.family].audioFeatures : null };
 }
 
+/** The decoder's provider in the model folder's genai_config.json (what its sessions run on without --ep), else cpu. */
+function configuredProvider(model: string): string {
+  if (!existsSync(model)) return 'cpu';
+  try {
+    return readModelConfig(model).sessionOptions.decoder?.executionProviders[0] ?? 'cpu';
+  } catch {
+    return 'cpu';
+  }
+}
+
 /** The environment the CLI runs specs in. */
 export function realEnvironment(): SpecEnvironment {
   return {
@@ -261,7 +271,7 @@ export function realEnvironment(): SpecEnvironment {
       }
     },
     calibrate: async (options) => {
-      const c = await calibrateMatMul({ executionProvider: options.ep ?? 'cpu', ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+      const c = await calibrateMatMul({ executionProvider: options.ep ?? configuredProvider(options.model), ...(options.threads !== undefined ? { threads: options.threads } : {}) });
       return {
         method: `onnxruntime MatMul fp32, ${c.method}`,
         size: c.size,

@@ -6,13 +6,14 @@
  * (dummy graphs whose outputs are constants) loads, and each constant output that cannot fit a
  * real request is an error naming the tensor, its shape and the shape the request needs.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.js';
 import { OmniModel } from '../../src/model/omni-model.js';
 import { readModelConfig } from '../../src/model/genai-config.js';
+import { sessionOptionsFor } from '../../src/model/sessions.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { cleanup, tempDir } from './helpers.js';
@@ -182,6 +183,29 @@ describe("onnxruntime-genai's Qwen2.5-VL test model (dummy graphs with constant 
     const result = await runCli(['model', 'inspect', broken]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("warning: genai_config.json has 1 key(s) onnxruntime-genai's parser rejects (its src/config.cpp, see src/model/genai-config-keys.json): model.mrope_section");
+  });
+
+  it('refuses a config.json that is a symlink out of the folder, naming it', () => {
+    const linked = join(dir, 'linked');
+    cpSync(join(FIXTURES, 'ortgenai-test-qwen2-5-vl'), linked, { recursive: true });
+    writeFileSync(join(dir, 'outside-config.json'), JSON.stringify({ vision_config: { depth: 32 } }));
+    symlinkSync(join(dir, 'outside-config.json'), join(linked, 'config.json'));
+    expect(() => readModelConfig(linked)).toThrow(new RegExp(`${linked}/config\\.json: is a symlink to .*outside-config\\.json, outside ${linked}`));
+  });
+
+  it("passes genai_config.json's session config entries to ONNX Runtime as the flat keys onnxruntime-genai names them", () => {
+    const so = sessionOptionsFor({}, 'decoder', { executionProviders: [], configEntries: { 'session.intra_op.allow_spinning': '0' } });
+    expect(so.extra).toEqual({ 'session.intra_op.allow_spinning': '0' });
+  });
+
+  it('shows the readable genai_config variants of a folder and names the unreadable one in one line', async () => {
+    const mixed = join(dir, 'variants');
+    cpSync(join(FIXTURES, 'mobius-phi4mm-spec'), mixed, { recursive: true });
+    cpSync(join(FIXTURES, 'ortgenai-test-gemma4', 'genai_config.json'), join(mixed, 'genai_config.gemma.json'));
+    const result = await runCli(['model', 'inspect', mixed]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/family phi4mm/g)).toHaveLength(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining("genai_config.gemma.json: model.type 'gemma4' is not supported")]);
   });
 
   it('reads the same config through the library (readModelConfig) with the vision tower dims unknown (no config.json)', () => {
