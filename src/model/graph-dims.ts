@@ -17,7 +17,8 @@ function matrixShapes(path: string): [number, number][] | null {
   let key: string;
   try {
     const st = statSync(path);
-    if (st.size > MAX_GRAPH_BYTES) return null;
+    // Only a regular file is read: a FIFO in its place would block forever.
+    if (!st.isFile() || st.size > MAX_GRAPH_BYTES) return null;
     key = `${path}:${st.size}:${st.mtimeMs}`;
   } catch {
     return null;

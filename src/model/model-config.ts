@@ -470,15 +470,7 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
   const bos = r.value<number>('model.bos_token_id', 'int', [r.genaiPath('model.bos_token_id'), r.hfPath('bos_token_id'), ...text('bos_token_id')], { required: false });
   const pad = r.value<number>('model.pad_token_id', 'int', [r.genaiPath('model.pad_token_id'), r.hfPath('pad_token_id'), ...text('pad_token_id')], { required: false });
   const decoder = resolveDecoder(r, family, text);
-  if (decoder && decoder.intermediate_size === null) {
-    // Last resort for the FLOP count: the MLP width from the decoder graph's weight shapes.
-    const inside = resolveInside(abs, decoder.filename);
-    const width = inside.ok && existsSync(inside.path) ? mlpWidthFromGraph(inside.path, decoder.hidden_size, [vocabOrZero(genaiJson), decoder.num_key_value_heads * decoder.head_size]) : null;
-    if (width !== null) {
-      decoder.intermediate_size = width;
-      r.sources['model.decoder.intermediate_size'] = `graph: ${decoder.filename} initializer shapes (an [H, I] and an [I, H] weight)`;
-    }
-  }
+
   const embedding = isObject(valueAt(genaiJson, 'model.embedding')) ? resolveEmbedding(r, adapter.takes) : null;
   if (!isObject(valueAt(genaiJson, 'model.embedding'))) r.missing.push(`model.embedding (the embedding component: ${family} feeds the decoder inputs_embeds)`);
   const parts = adapter.resolve(r, { decoderHidden: decoder?.hidden_size ?? null, text });
@@ -503,6 +495,15 @@ export function resolveModelFolder(dir: string, configFile: string = GENAI_CONFI
       missingFiles.push(problem);
       // Missing is what config-only folders are; a name that leaves the folder, or a device, is refused.
       componentFiles.push({ component, filename, path: null, problem, refused: !/ not found at /.test(problem) });
+    }
+  }
+  // Last resort for the FLOP count: the MLP width from the decoder graph's weight shapes (a checked regular file only).
+  const decoderFile = componentFiles.find((c) => c.component === 'decoder')?.path ?? null;
+  if (decoder && decoder.intermediate_size === null && decoderFile !== null) {
+    const width = mlpWidthFromGraph(decoderFile, decoder.hidden_size, [vocabOrZero(genaiJson), decoder.num_key_value_heads * decoder.head_size]);
+    if (width !== null) {
+      decoder.intermediate_size = width;
+      r.sources['model.decoder.intermediate_size'] = `graph: ${decoder.filename} initializer shapes (an [H, I] and an [I, H] weight)`;
     }
   }
   // Keys onnxruntime-genai's own parser would reject: the folder still runs here, but not there.

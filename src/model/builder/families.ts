@@ -41,36 +41,8 @@ export const QWEN_VOCAB_SIZE = 151936;
 /** Phi-4-multimodal's vocabulary size (o200k plus Phi-4's added tokens, padded to 200064 rows). */
 export const PHI4MM_VOCAB_SIZE = 200064;
 
-/** Qwen2.5-Omni's special token ids (DESIGN.md section 3; Qwen2.5-VL shares the vision ones). */
-export const QWEN_TOKEN_IDS = {
-  endoftext: 151643,
-  imStart: 151644,
-  imEnd: 151645,
-  audio: 151646,
-  audioStart: 151647,
-  audioEnd: 151648,
-  visionStart: 151652,
-  visionEnd: 151653,
-  /** Qwen2.5-VL's `vision_token_id` (<|vision_pad|>). */
-  visionPad: 151654,
-  image: 151655,
-  video: 151656,
-} as const;
-
-/**
- * Phi-4-multimodal's special token ids (its tokenizer.json's added_tokens): <|endoftext10|> is
- * the image placeholder, <|endoftext11|> the audio placeholder.
- */
-export const PHI4MM_TOKEN_IDS = {
-  endoftext: 199999,
-  image: 200010,
-  audio: 200011,
-  endofprompt: 200018,
-  assistant: 200019,
-  end: 200020,
-  user: 200021,
-  system: 200022,
-} as const;
+/** Qwen2.5-Omni's special token ids (Qwen2.5-VL shares the vision ones) and Phi-4-multimodal's: one list, in src/model/token-ids.ts. */
+export { QWEN_OMNI_TOKEN_IDS as QWEN_TOKEN_IDS, PHI4MM_TOKEN_IDS } from '../token-ids.js';
 
 /** Vocabulary size of a family's embedding table and lm_head. */
 export function vocabSizeOf(family: FamilyName): number {

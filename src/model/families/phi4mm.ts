@@ -17,16 +17,8 @@ import { append } from '../prompt.js';
 import type { BuiltPrompt, ContentPart, DecoderState, Message, PromptOptions, TokenCounts } from '../types.js';
 import { hasSection, sectionFile, tensorName, type FamilyAdapter, type FamilyParts, type FamilyPromptContext, type ResolveContext } from './family.js';
 
-/** Phi-4-multimodal's special ids (its tokenizer.json added tokens). */
-export const PHI4MM_TOKEN_IDS = {
-  endoftext: 199999,
-  image: 200010,
-  audio: 200011,
-  assistant: 200019,
-  end: 200020,
-  user: 200021,
-  system: 200022,
-} as const;
+export { PHI4MM_TOKEN_IDS } from '../token-ids.js';
+import { PHI4MM_TOKEN_IDS } from '../token-ids.js';
 
 /** The value of `audio_projection_mode` for a speech-only request (Hugging Face's InputMode.SPEECH). */
 export const PHI4MM_SPEECH_MODE = 2;
