@@ -337,7 +337,8 @@ function resolveDecoder(r: Resolution, family: FamilyName, hidden: (key: string)
   const headSize =
     r.value<number>('model.decoder.head_size', 'int', [g('head_size'), ...hidden('head_dim')], { required: false }) ??
     (hiddenSize !== null && heads ? r.derive('model.decoder.head_size', hiddenSize / heads, 'hidden_size / num_attention_heads') : null);
-  if (headSize === null) r.missing.push('model.decoder.head_size (genai_config.json model.decoder.head_size, or hidden_size and num_attention_heads)');
+  // Derivable from hidden_size / num_attention_heads: missing on its own only when those were found.
+  if (headSize === null && hiddenSize !== null && heads !== null) r.missing.push(`model.decoder.head_size (looked in ${r.genai.label} model.decoder.head_size)`);
   const intermediate = r.value<number>('model.decoder.intermediate_size', 'int', hidden('intermediate_size'), { required: false });
   const ropeTheta = r.value<number>('model.decoder.rope_theta', 'number', [...hidden('rope_theta'), ...hidden('rope_parameters.rope_theta')], { required: false });
   const mrope = family === 'phi4mm' ? null : r.value<number[]>('model.decoder.mrope_section', 'int[]', [...hidden('rope_scaling.mrope_section'), ...hidden('rope_parameters.mrope_section')], { required: false });
