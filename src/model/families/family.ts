@@ -6,7 +6,7 @@
  * same for every family.
  */
 import type { FamilyName, GenaiConfig, SpeechConfig, VisionConfig } from '../genai-config.js';
-import type { Candidate, Resolution } from '../model-config.js';
+import type { Candidate, Resolution } from '../config-resolution.js';
 import type { OmniTokenizer } from '../tokenizer.js';
 import type { BuiltPrompt, Message, PromptOptions } from '../types.js';
 

@@ -12,7 +12,7 @@
  */
 import { ModelError } from '../../errors.js';
 import type { SpeechConfig, VisionConfig } from '../genai-config.js';
-import type { Resolution } from '../model-config.js';
+import type { Resolution } from '../config-resolution.js';
 import { append } from '../prompt.js';
 import type { BuiltPrompt, ContentPart, DecoderState, Message, PromptOptions, TokenCounts } from '../types.js';
 import { hasSection, sectionFile, tensorName, type FamilyAdapter, type FamilyParts, type FamilyPromptContext, type ResolveContext } from './family.js';

@@ -7,7 +7,7 @@
  */
 import { ModelError } from '../../errors.js';
 import type { SpeechConfig, VisionConfig } from '../genai-config.js';
-import type { Resolution } from '../model-config.js';
+import type { Resolution } from '../config-resolution.js';
 import { buildPrompt, DEFAULT_SYSTEM_PROMPT } from '../prompt.js';
 import { QWEN_OMNI_TOKEN_IDS as QWEN } from '../token-ids.js';
 import type { BuiltPrompt, Message, PromptOptions } from '../types.js';

@@ -8,7 +8,7 @@
  * model's fields at the top (or under text_config in newer transformers) and vision_config.
  */
 import { ModelError } from '../../errors.js';
-import type { Resolution } from '../model-config.js';
+import type { Resolution } from '../config-resolution.js';
 import { QWEN_OMNI_TOKEN_IDS as QWEN } from '../token-ids.js';
 import { hasSection, type FamilyAdapter, type FamilyParts, type ResolveContext } from './family.js';
 import { qwenPrompt, qwenTokenId, resolveQwenVision } from './qwen2_5_omni.js';
