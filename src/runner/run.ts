@@ -5,7 +5,8 @@
  * Everything external (model, media, clock, memory) comes in through RunDeps.
  */
 import { join } from 'node:path';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage } from '../errors.js';
+import { checkRequires } from './requires.js';
 import type { GpuSample } from '../profiler/gpu-poller.js';
 import type { MemorySample, Span } from '../profiler/types.js';
 import { conversationString, emptyMeasures, keyString, ROOFLINE_STAGES, type Isolation, type RooflineStage, type TrialKey, type TrialRecord } from '../report/record.js';
@@ -406,16 +407,3 @@ async function runTrial(trial: PlannedTrial, variant: Variant, conversation: Con
   return failure === undefined ? { ...base, status: 'ok' } : { ...base, status: 'error', error: errorMessage(failure) };
 }
 
-/** Refuses a model whose family lacks what the spec measures (Spec.requires): one line, before any trial. */
-export function checkRequires(spec: Pick<Spec, 'name' | 'requires'>, model: Pick<ModelLike, 'family' | 'takes' | 'audioFeatureKind'>): void {
-  const needs = spec.requires;
-  const takes = model.takes;
-  if (!needs || !takes) return;
-  const family = model.family ?? 'this model';
-  const audioFamilies = needs.whisperFeatures ? 'a qwen2_5_omni model' : 'a qwen2_5_omni or phi4mm model';
-  if (needs.audio && !takes.audio) throw new UsageError(`${spec.name} measures the audio path; ${family} has no audio encoder (use ${audioFamilies})`);
-  if (needs.video && !takes.video) throw new UsageError(`${spec.name} measures the video path; ${family}'s processor takes no video (use a qwen2_5_omni or qwen2_5_vl model)`);
-  if (needs.whisperFeatures && model.audioFeatureKind !== undefined && model.audioFeatureKind !== 'whisper') {
-    throw new UsageError(`${spec.name} compares Whisper-style padding of the audio features (Qwen2.5-Omni's processor); ${family}'s processor computes its own features and pads nothing (use a qwen2_5_omni model)`);
-  }
-}
