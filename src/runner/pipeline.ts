@@ -7,10 +7,7 @@
  */
 import type { StageRunner } from '../stages.js';
 import { MediaError, ModelError } from '../errors.js';
-import { phi4mmLogMel } from '../media/phi4mm-mel.js';
-
-/** Samples in one Phi-4-multimodal feature frame (25 ms at 16 kHz). */
-const PHI4MM_WINDOW = 400;
+import { phi4mmLogMel, PHI4MM_WIN_LENGTH } from '../media/phi4mm-mel.js';
 import type { ContentPart, EncoderOutput, GenerateResult, MelFeatures, Message, VisionPatches } from '../model/types.js';
 import type { BenchSample, FrameWindow, MediaLike, ModelLike, SampledVideo } from './types.js';
 import type { Measures } from '../report/record.js';
@@ -201,8 +198,8 @@ async function decodeAudioFeatures(
   if (decoded.kind !== 'audio') return { audioSeconds: null };
   if (model.audioFeatureKind === 'phi4mm') {
     // Phi-4-multimodal's own log-mel over the whole clip: its processor pads nothing (no chunk).
-    if (decoded.samples.length < PHI4MM_WINDOW) {
-      throw new MediaError(`${audioSource}: ${((1000 * decoded.samples.length) / SAMPLE_RATE).toFixed(1)} ms of audio; Phi-4-multimodal's features need at least ${(1000 * PHI4MM_WINDOW) / SAMPLE_RATE} ms (one 400-sample frame)`, audioSource);
+    if (decoded.samples.length < PHI4MM_WIN_LENGTH) {
+      throw new MediaError(`${audioSource}: ${((1000 * decoded.samples.length) / SAMPLE_RATE).toFixed(1)} ms of audio; Phi-4-multimodal's features need at least ${(1000 * PHI4MM_WIN_LENGTH) / SAMPLE_RATE} ms (one ${PHI4MM_WIN_LENGTH}-sample frame)`, audioSource);
     }
     const features = await stage('audio_features', () => phi4mmLogMel(decoded.samples));
     return { mel: features, audioSeconds: decoded.samples.length / SAMPLE_RATE };
