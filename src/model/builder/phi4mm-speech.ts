@@ -24,15 +24,11 @@ import { gelu, layerNorm, linear, mergeHeads, sdpa, splitHeads, type Ctx } from 
 import type { SpeechDims } from './presets.js';
 import type { WeightSource } from './weights.js';
 
-/** Mel bins of Phi-4-multimodal's audio feature extractor. */
-export const PHI4MM_MEL_BINS = 80;
+/** Mel bins and audio tokens (ceil(frames / 8): each stride-2 conv gives ceil(n / 2)) of Phi-4-multimodal: the feature extractor's, one definition. */
+export { PHI4MM_MEL_BINS, phi4mmAudioTokens } from '../../media/phi4mm-mel.js';
+import { PHI4MM_MEL_BINS } from '../../media/phi4mm-mel.js';
 /** Mel frames per audio token (three stride-2 convs). */
 export const PHI4MM_COMPRESSION_RATE = 8;
-
-/** Audio tokens for `frames` valid mel frames: ceil(frames / 8) (each stride-2 conv gives ceil(n / 2)). */
-export function phi4mmAudioTokens(frames: number): number {
-  return frames <= 0 ? 0 : Math.ceil(frames / PHI4MM_COMPRESSION_RATE);
-}
 
 /** Builds phi4mm's speech.onnx graph. `outDim` is the decoder hidden size. */
 export function buildPhi4mmSpeechGraph(dims: SpeechDims, outDim: number, w: WeightSource): GraphSpec {
