@@ -4,6 +4,7 @@
  * sections, encoder sizes, mel bins, the provenance object `omni_bench`) is read from here, as
  * the runtime reads a real export's.
  */
+import { QWEN_OMNI_PROCESSOR_CONFIG } from '../processor-config.js';
 import type { JsonObject } from './config-files.js';
 import { PHI4MM_ROPE_THETA, ROPE_THETA } from './decoder.js';
 import { DEFAULT_FAMILY, PHI4MM_TOKEN_IDS, QWEN_TOKEN_IDS, vocabSizeOf, type FamilyName } from './families.js';
@@ -22,15 +23,16 @@ export interface Provenance {
 }
 
 /** Qwen2VLImageProcessor's values as Qwen2.5-Omni and Qwen2.5-VL ship them (CLIP mean/std). */
+/** Qwen2VLImageProcessor's fields: Qwen2.5-Omni's processor values (one definition, processor-config.ts), the builder's patch sizes. */
 const QWEN_IMAGE_PROCESSOR: JsonObject = {
-  image_processor_type: 'Qwen2VLImageProcessor',
+  image_processor_type: QWEN_OMNI_PROCESSOR_CONFIG.image_processor_type,
   patch_size: PATCH_SIZE,
   temporal_patch_size: TEMPORAL_PATCH_SIZE,
   merge_size: SPATIAL_MERGE_SIZE,
-  min_pixels: 3136,
-  max_pixels: 12_845_056,
-  image_mean: [0.48145466, 0.4578275, 0.40821073],
-  image_std: [0.26862954, 0.26130258, 0.27577711],
+  min_pixels: QWEN_OMNI_PROCESSOR_CONFIG.min_pixels,
+  max_pixels: QWEN_OMNI_PROCESSOR_CONFIG.max_pixels,
+  image_mean: [...QWEN_OMNI_PROCESSOR_CONFIG.image_mean],
+  image_std: [...QWEN_OMNI_PROCESSOR_CONFIG.image_std],
 };
 
 function qwenVisionConfig(preset: ModelPreset): JsonObject {
@@ -186,19 +188,22 @@ export function hfConfigFor(preset: ModelPreset, provenance: Provenance): JsonOb
 export function preprocessorConfigFor(family: FamilyName = DEFAULT_FAMILY): JsonObject {
   switch (family) {
     case 'qwen2_5_omni':
-      return {
-        feature_extractor_type: 'WhisperFeatureExtractor',
-        feature_size: NUM_MEL_BINS,
-        sampling_rate: 16000,
-        hop_length: 160,
-        n_fft: 400,
-        chunk_length: 300,
-        n_samples: 4_800_000,
-        nb_max_frames: 30_000,
-        padding_value: 0.0,
-        ...QWEN_IMAGE_PROCESSOR,
-        processor_class: 'Qwen2_5OmniProcessor',
-      };
+      {
+        const c = QWEN_OMNI_PROCESSOR_CONFIG;
+        return {
+          feature_extractor_type: c.feature_extractor_type,
+          feature_size: NUM_MEL_BINS,
+          sampling_rate: c.sampling_rate,
+          hop_length: c.hop_length,
+          n_fft: c.n_fft,
+          chunk_length: c.chunk_length,
+          n_samples: c.n_samples,
+          nb_max_frames: c.nb_max_frames,
+          padding_value: c.padding_value,
+          ...QWEN_IMAGE_PROCESSOR,
+          processor_class: c.processor_class,
+        };
+      }
     case 'qwen2_5_vl':
       return { ...QWEN_IMAGE_PROCESSOR, processor_class: 'Qwen2_5_VLProcessor' };
     case 'phi4mm':
